@@ -10,6 +10,7 @@ import dev.virtiofleet.qapi.VirtioQueueElement;
 import dev.virtiofleet.qapi.VirtioRingDesc;
 import dev.virtiofleet.qapi.VirtioStatus;
 import dev.virtiofleet.qapi.features.FeatureSet;
+import dev.virtiofleet.serde.TrustedAvroClasses;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +20,10 @@ import java.util.List;
  * yield none travel in {@code unparseable}.
  */
 public final class QapiToAvro {
+    static {
+        TrustedAvroClasses.install();
+    }
+
     private QapiToAvro() {}
 
     public static dev.virtiofleet.avro.VirtioStatus status(VirtioStatus s) {

@@ -7,6 +7,10 @@ import dev.virtiofleet.avro.VirtioSample;
 
 /** The serdes of the four topics' values, sharing one wire format. */
 public final class FleetSerdes {
+    static {
+        TrustedAvroClasses.install();
+    }
+
     private final AvroWireFormat wireFormat;
 
     public FleetSerdes(AvroWireFormat wireFormat) {

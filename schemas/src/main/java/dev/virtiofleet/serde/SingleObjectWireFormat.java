@@ -22,6 +22,10 @@ import org.apache.kafka.common.errors.SerializationException;
  * ShippedSchemas} and resolves to its own schema, so no registry is needed and readers can evolve.
  */
 public final class SingleObjectWireFormat implements AvroWireFormat {
+    static {
+        TrustedAvroClasses.install();
+    }
+
     private final SchemaStore.Cache writerSchemas = new SchemaStore.Cache();
     private final Map<Class<?>, BinaryMessageEncoder<SpecificRecordBase>> encoders = new ConcurrentHashMap<>();
     private final Map<Class<?>, BinaryMessageDecoder<? extends SpecificRecordBase>> decoders = new ConcurrentHashMap<>();

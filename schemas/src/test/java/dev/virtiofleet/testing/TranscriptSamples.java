@@ -20,6 +20,10 @@ import java.util.TreeMap;
 public final class TranscriptSamples {
     private static final QapiReader READER = new QapiReader();
 
+    static {
+        dev.virtiofleet.serde.TrustedAvroClasses.install();
+    }
+
     private TranscriptSamples() {}
 
     /** The sample plus the verbatim QMP reply lines that went into it. */

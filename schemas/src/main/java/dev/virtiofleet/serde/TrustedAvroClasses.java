@@ -1,0 +1,25 @@
+package dev.virtiofleet.serde;
+
+import org.apache.avro.util.ClassSecurityValidator;
+import org.apache.avro.util.ClassSecurityValidator.ClassSecurityPredicate;
+
+/**
+ * Avro 1.12 refuses to instantiate classes it loads by schema name unless they are trusted (a
+ * guard against deserialisation gadgets). Our generated records are the only ones we add to the
+ * JVM-wide default; every entry point into the Avro records (serdes, mapping) installs this first.
+ */
+public final class TrustedAvroClasses {
+    public static final String GENERATED_PACKAGE = "dev.virtiofleet.avro";
+
+    private static final ClassSecurityPredicate GENERATED =
+            type -> GENERATED_PACKAGE.equals(type.getPackageName());
+
+    private TrustedAvroClasses() {}
+
+    public static synchronized void install() {
+        ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
+        if (!current.isTrusted(dev.virtiofleet.avro.VirtioSample.class)) {
+            ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(current, GENERATED));
+        }
+    }
+}
