@@ -1,0 +1,42 @@
+package dev.virtiofleet.launcher;
+
+import dev.virtiofleet.launcher.topics.TopicsCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code virtio-fleet} command. Exit codes scripts can rely on: 0 success, 1 the command ran
+ * and found a problem (e.g. topics differ), 2 bad usage or configuration, 3 a needed service (the
+ * Kafka cluster) could not be reached.
+ */
+@Command(
+        name = "virtio-fleet",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Fleet monitoring for virtio devices: QMP agent, Kafka Streams detection, virtqueue simulator.",
+        subcommands = {TopicsCommand.class, VersionCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class VirtioFleet {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_PROBLEM_FOUND = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_UNREACHABLE = 3;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests run it in-process. */
+    public static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new VirtioFleet());
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println(cmd.getColorScheme().errorText("virtio-fleet " + cmd.getCommandName() + ": " + oneLine(e)));
+            return e instanceof ServiceUnreachableException ? EXIT_UNREACHABLE : EXIT_USAGE;
+        });
+        return commandLine;
+    }
+
+    private static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        return message.lines().findFirst().orElse(message);
+    }
+}
