@@ -1,13 +1,20 @@
 package dev.virtiofleet.qapi;
 
+import com.fasterxml.jackson.annotation.JacksonAnnotationsInside;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.math.BigInteger;
 
 /**
@@ -21,6 +28,22 @@ public final class Uint64 {
     private static final BigInteger MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private Uint64() {}
+
+    /** Marks a {@code long} record component as a QAPI {@code uint64}. */
+    @Target({ElementType.FIELD, ElementType.METHOD, ElementType.PARAMETER, ElementType.RECORD_COMPONENT})
+    @Retention(RetentionPolicy.RUNTIME)
+    @JacksonAnnotationsInside
+    @JsonDeserialize(using = Reader.class)
+    @JsonSerialize(using = Writer.class)
+    public @interface Member {}
+
+    /** Marks an {@code Optional<Long>} record component as an optional QAPI {@code uint64}. */
+    @Target({ElementType.FIELD, ElementType.METHOD, ElementType.PARAMETER, ElementType.RECORD_COMPONENT})
+    @Retention(RetentionPolicy.RUNTIME)
+    @JacksonAnnotationsInside
+    @JsonDeserialize(contentUsing = Reader.class)
+    @JsonSerialize(contentUsing = Writer.class)
+    public @interface OptionalMember {}
 
     /** Reads a JSON integer in 0..2^64-1 into a long's bits. */
     public static final class Reader extends StdDeserializer<Long> {

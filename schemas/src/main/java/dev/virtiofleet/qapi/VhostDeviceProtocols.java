@@ -1,8 +1,6 @@
 package dev.virtiofleet.qapi;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.virtiofleet.qapi.features.FeatureSet;
 import java.util.List;
 import java.util.Optional;
@@ -13,10 +11,7 @@ import java.util.Optional;
  */
 public record VhostDeviceProtocols(
         @JsonProperty(value = "protocols", required = true) List<String> protocols,
-        @JsonProperty("unknown-protocols")
-                @JsonDeserialize(contentUsing = Uint64.Reader.class)
-                @JsonSerialize(contentUsing = Uint64.Writer.class)
-                Optional<Long> unknownProtocols) {
+        @JsonProperty("unknown-protocols") @Uint64.OptionalMember Optional<Long> unknownProtocols) {
 
     public VhostDeviceProtocols {
         protocols = QapiRanges.list("protocols", protocols);

@@ -1,8 +1,6 @@
 package dev.virtiofleet.qapi;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
 /** The vhost side of a device; QEMU reports it only while the vhost backend is started. */
 public record VhostStatus(
@@ -14,19 +12,10 @@ public record VhostStatus(
         @JsonProperty(value = "acked-features", required = true) VirtioDeviceFeatures ackedFeatures,
         @JsonProperty(value = "backend-features", required = true) VirtioDeviceFeatures backendFeatures,
         @JsonProperty(value = "protocol-features", required = true) VhostDeviceProtocols protocolFeatures,
-        @JsonProperty(value = "max-queues", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long maxQueues,
-        @JsonProperty(value = "backend-cap", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long backendCap,
+        @JsonProperty(value = "max-queues", required = true) @Uint64.Member long maxQueues,
+        @JsonProperty(value = "backend-cap", required = true) @Uint64.Member long backendCap,
         @JsonProperty(value = "log-enabled", required = true) boolean logEnabled,
-        @JsonProperty(value = "log-size", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long logSize) {
+        @JsonProperty(value = "log-size", required = true) @Uint64.Member long logSize) {
 
     public VhostStatus {
         QapiRanges.uint32("nvqs", nvqs);

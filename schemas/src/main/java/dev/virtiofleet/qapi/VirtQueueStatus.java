@@ -1,8 +1,6 @@
 package dev.virtiofleet.qapi;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.util.Optional;
 
 /**
@@ -16,18 +14,9 @@ public record VirtQueueStatus(
         @JsonProperty(value = "vring-num", required = true) long vringNum,
         @JsonProperty(value = "vring-num-default", required = true) long vringNumDefault,
         @JsonProperty(value = "vring-align", required = true) long vringAlign,
-        @JsonProperty(value = "vring-desc", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long vringDesc,
-        @JsonProperty(value = "vring-avail", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long vringAvail,
-        @JsonProperty(value = "vring-used", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long vringUsed,
+        @JsonProperty(value = "vring-desc", required = true) @Uint64.Member long vringDesc,
+        @JsonProperty(value = "vring-avail", required = true) @Uint64.Member long vringAvail,
+        @JsonProperty(value = "vring-used", required = true) @Uint64.Member long vringUsed,
         @JsonProperty("last-avail-idx") Optional<Integer> lastAvailIdx,
         @JsonProperty("shadow-avail-idx") Optional<Integer> shadowAvailIdx,
         @JsonProperty(value = "used-idx", required = true) int usedIdx,

@@ -1,8 +1,6 @@
 package dev.virtiofleet.qapi;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
 /**
  * A vhost virtqueue as QEMU holds it ({@code x-query-virtio-vhost-queue-status}); QEMU-side state
@@ -12,33 +10,15 @@ public record VirtVhostQueueStatus(
         @JsonProperty(value = "name", required = true) String name,
         @JsonProperty(value = "kick", required = true) long kick,
         @JsonProperty(value = "call", required = true) long call,
-        @JsonProperty(value = "desc", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long desc,
-        @JsonProperty(value = "avail", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long avail,
-        @JsonProperty(value = "used", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long used,
+        @JsonProperty(value = "desc", required = true) @Uint64.Member long desc,
+        @JsonProperty(value = "avail", required = true) @Uint64.Member long avail,
+        @JsonProperty(value = "used", required = true) @Uint64.Member long used,
         @JsonProperty(value = "num", required = true) long num,
-        @JsonProperty(value = "desc-phys", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long descPhys,
+        @JsonProperty(value = "desc-phys", required = true) @Uint64.Member long descPhys,
         @JsonProperty(value = "desc-size", required = true) long descSize,
-        @JsonProperty(value = "avail-phys", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long availPhys,
+        @JsonProperty(value = "avail-phys", required = true) @Uint64.Member long availPhys,
         @JsonProperty(value = "avail-size", required = true) long availSize,
-        @JsonProperty(value = "used-phys", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long usedPhys,
+        @JsonProperty(value = "used-phys", required = true) @Uint64.Member long usedPhys,
         @JsonProperty(value = "used-size", required = true) long usedSize) {
 
     public VirtVhostQueueStatus {

@@ -1,8 +1,6 @@
 package dev.virtiofleet.qapi;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.virtiofleet.qapi.features.FeatureSet;
 import java.util.List;
 import java.util.Optional;
@@ -15,10 +13,7 @@ import java.util.Optional;
 public record VirtioDeviceFeatures(
         @JsonProperty(value = "transports", required = true) List<String> transports,
         @JsonProperty("dev-features") Optional<List<String>> devFeatures,
-        @JsonProperty("unknown-dev-features")
-                @JsonDeserialize(contentUsing = Uint64.Reader.class)
-                @JsonSerialize(contentUsing = Uint64.Writer.class)
-                Optional<Long> unknownDevFeatures) {
+        @JsonProperty("unknown-dev-features") @Uint64.OptionalMember Optional<Long> unknownDevFeatures) {
 
     public VirtioDeviceFeatures {
         transports = QapiRanges.list("transports", transports);

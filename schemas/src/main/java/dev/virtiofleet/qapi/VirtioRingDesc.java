@@ -1,16 +1,11 @@
 package dev.virtiofleet.qapi;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.util.List;
 
 /** One descriptor of a queue element; flags as QEMU names them ("next", "write", "indirect"). */
 public record VirtioRingDesc(
-        @JsonProperty(value = "addr", required = true)
-                @JsonDeserialize(using = Uint64.Reader.class)
-                @JsonSerialize(using = Uint64.Writer.class)
-                long addr,
+        @JsonProperty(value = "addr", required = true) @Uint64.Member long addr,
         @JsonProperty(value = "len", required = true) long len,
         @JsonProperty(value = "flags", required = true) List<String> flags) {
 
