@@ -1,0 +1,139 @@
+package dev.virtiofleet.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real QEMU (Debian's qemu-system-x86, under TCG) running a small real Linux guest with the
+ * device set of the shared transcripts: scsi0, kbd0, bal0, ser0, rng0, blk0 and net0 under
+ * {@code /machine/peripheral/<id>/virtio-backend}. The guest (Debian's cloud kernel and a busybox
+ * initramfs loading the virtio drivers) is built once by {@code scripts/build-test-guest.sh} and
+ * cached in {@code ~/.cache/virtio-fleet/test-guest}.
+ */
+public final class RealQemuGuest implements AutoCloseable {
+    private static final String QEMU = "qemu-system-x86_64";
+    private static final String READY_MARKER = "virtio-fleet-guest: ready";
+    private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
+
+    private final Process process;
+    private final Path runDir;
+
+    private RealQemuGuest(Process process, Path runDir) {
+        this.process = process;
+        this.runDir = runDir;
+    }
+
+    /** Why no real guest can run here, or empty when one can. */
+    public static Optional<String> unavailableReason() {
+        if (!onPath(QEMU)) {
+            return Optional.of(QEMU + " is not installed (Debian package qemu-system-x86)");
+        }
+        for (String tool : List.of("apt-get", "dpkg-deb", "cpio", "gzip")) {
+            if (!onPath(tool)) {
+                return Optional.of(tool + " is not installed; it builds the test guest");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Builds the guest if needed and boots it; returns once the guest's drivers are loaded. */
+    public static RealQemuGuest boot() throws IOException, InterruptedException {
+        Path guest = buildGuest();
+        // Unix socket paths must stay under 108 bytes, so the run dir lives directly in /tmp.
+        Path runDir = Files.createTempDirectory(Path.of("/tmp"), "vf-qemu-");
+        Files.copy(guest.resolve("disk.img"), runDir.resolve("disk.img"));
+        List<String> command = new ArrayList<>(List.of(QEMU,
+                "-accel", "tcg", "-m", "256", "-smp", "1", "-display", "none", "-no-reboot", "-monitor", "none",
+                "-kernel", guest.resolve("vmlinuz").toString(),
+                "-initrd", guest.resolve("initramfs.cpio.gz").toString(),
+                "-append", "console=ttyS0 panic=-1 quiet",
+                "-serial", "file:" + runDir.resolve("console.log"),
+                "-qmp", "unix:" + runDir.resolve("qmp.sock") + ",server=on,wait=off",
+                "-device", "virtio-scsi-pci,id=scsi0",
+                "-device", "virtio-keyboard-pci,id=kbd0",
+                "-device", "virtio-balloon-pci,id=bal0",
+                "-device", "virtio-serial-pci,id=ser0",
+                "-object", "rng-random,id=rng,filename=/dev/urandom",
+                "-device", "virtio-rng-pci,rng=rng,id=rng0",
+                "-drive", "file=" + runDir.resolve("disk.img") + ",format=raw,if=none,id=d0",
+                "-device", "virtio-blk-pci,drive=d0,id=blk0",
+                "-netdev", "user,id=n0",
+                "-device", "virtio-net-pci,netdev=n0,id=net0"));
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(runDir.resolve("qemu.log").toFile())
+                .start();
+        RealQemuGuest guestVm = new RealQemuGuest(process, runDir);
+        try {
+            guestVm.awaitReady();
+            return guestVm;
+        } catch (IOException | RuntimeException e) {
+            guestVm.close();
+            throw e;
+        }
+    }
+
+    public Path qmpSocket() {
+        return runDir.resolve("qmp.sock");
+    }
+
+    public String consoleLog() throws IOException {
+        Path log = runDir.resolve("console.log");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        try (Stream<Path> files = Files.walk(runDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("QEMU exited with " + process.exitValue() + ": " + Files.readString(runDir.resolve("qemu.log")));
+            }
+            if (consoleLog().contains(READY_MARKER) && Files.exists(qmpSocket())) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new IOException("guest did not report ready within " + BOOT_TIMEOUT + "; console:\n" + consoleLog());
+    }
+
+    private static Path buildGuest() throws IOException, InterruptedException {
+        Path cache = Path.of(System.getProperty("user.home"), ".cache", "virtio-fleet", "test-guest");
+        Path script = projectDir().resolve("scripts").resolve("build-test-guest.sh");
+        Process build = new ProcessBuilder("bash", script.toString(), cache.toString()).redirectErrorStream(true).start();
+        String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (build.waitFor() != 0) {
+            throw new IOException("building the test guest failed: " + output);
+        }
+        return cache;
+    }
+
+    private static Path projectDir() {
+        String configured = System.getProperty("virtiofleet.project.dir");
+        return configured != null ? Path.of(configured) : Path.of("..");
+    }
+
+    private static boolean onPath(String tool) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+}
