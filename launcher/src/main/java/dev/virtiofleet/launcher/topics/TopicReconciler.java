@@ -1,6 +1,7 @@
 package dev.virtiofleet.launcher.topics;
 
 import dev.virtiofleet.topics.TopicSpec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -23,6 +24,8 @@ import org.apache.kafka.common.config.ConfigResource;
  * reported for an operator to decide.
  */
 public final class TopicReconciler {
+    private static final Duration CONFIG_PROPAGATION = Duration.ofSeconds(15);
+
     private final Admin admin;
 
     public TopicReconciler(Admin admin) {
@@ -81,6 +84,7 @@ public final class TopicReconciler {
                     .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET))
                     .toList();
             admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get();
+            awaitConfigs(spec);
         }
         int partitions = partitions(spec);
         if (partitions != spec.partitions()) {
@@ -91,6 +95,17 @@ public final class TopicReconciler {
         return differing.isEmpty()
                 ? new TopicDifference(spec, TopicDifference.State.OK, "")
                 : new TopicDifference(spec, TopicDifference.State.CONFIGS_UPDATED, TopicDifference.describeConfigs(differing));
+    }
+
+    /** Config changes reach the broker through the controller a moment later; wait for them. */
+    private void awaitConfigs(TopicSpec spec) throws ExecutionException, InterruptedException {
+        long deadline = System.nanoTime() + CONFIG_PROPAGATION.toNanos();
+        while (!differingConfigs(spec).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topic " + spec.name() + ": altered configs did not take effect within " + CONFIG_PROPAGATION);
+            }
+            Thread.sleep(100);
+        }
     }
 
     private int partitions(TopicSpec spec) throws ExecutionException, InterruptedException {

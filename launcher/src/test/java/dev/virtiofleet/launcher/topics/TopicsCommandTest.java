@@ -60,6 +60,10 @@ class TopicsCommandTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             admin.incrementalAlterConfigs(Map.of(health, List.of(
                     new AlterConfigOp(new ConfigEntry("cleanup.policy", "delete"), AlterConfigOp.OpType.SET)))).all().get();
+            // The broker applies the change a moment after the controller accepts it.
+            while (!"delete".equals(admin.describeConfigs(List.of(health)).all().get().get(health).get("cleanup.policy").value())) {
+                Thread.sleep(50);
+            }
         }
         CommandRun verify = CommandRun.of("topics", "verify", "--bootstrap-servers", broker.bootstrapServers());
         assertEquals(1, verify.exitCode());
