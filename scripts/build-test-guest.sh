@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the small Linux guest the real-QEMU tests boot: Debian's cloud kernel and an initramfs with
-# busybox that loads the virtio drivers and keeps its disk a little busy.
+# busybox that loads the virtio drivers and keeps its disk and network a little busy.
+# Bump GUEST_VERSION below whenever the guest changes, so cached copies are rebuilt.
 #   scripts/build-test-guest.sh OUT_DIR   ->  OUT_DIR/vmlinuz, OUT_DIR/initramfs.cpio.gz, OUT_DIR/disk.img
 # Needs apt (to download the two packages), dpkg-deb, cpio and gzip. Idempotent: a finished OUT_DIR
 # (with its .complete stamp) is left alone.
 set -euo pipefail
 
 out="${1:?usage: $0 OUT_DIR}"
-[ -f "$out/.complete" ] && exit 0
+GUEST_VERSION=2
+[ -f "$out/.complete" ] && [ "$(cat "$out/.complete")" = "$GUEST_VERSION" ] && exit 0
+rm -rf "$out"
 mkdir -p "$out"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -52,10 +55,14 @@ mount -t devtmpfs dev /dev
 for m in $(cat /modules/order); do insmod "/modules/$m.ko" || echo "virtio-fleet-guest: insmod $m failed"; done
 ip link set lo up
 ip link set eth0 up 2>/dev/null
+ip addr add 10.0.2.15/24 dev eth0 2>/dev/null
 echo "virtio-fleet-guest: ready"
-# A little steady block I/O, so the disk queue's indices move like a live guest's.
+# A little steady disk and network work, so request queues' indices move like a live guest's.
+n=0
 while true; do
-  dd if=/dev/vda of=/dev/null bs=4096 count=8 iflag=direct 2>/dev/null
+  n=$((n + 1))
+  dd if=/dev/vda of=/dev/null bs=4096 count=8 skip=$((n % 1024)) iflag=direct 2>/dev/null
+  ping -c 1 -W 1 10.0.2.2 >/dev/null 2>&1
   sleep 1
 done
 INIT
@@ -65,4 +72,4 @@ cp "$work/kernel/boot/vmlinuz-$version" "$out/vmlinuz"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
 head -c 16777216 /dev/zero > "$out/disk.img"
 echo "$kernel_pkg" > "$out/kernel-package"
-touch "$out/.complete"
+echo "$GUEST_VERSION" > "$out/.complete"

@@ -95,6 +95,53 @@ class RealQemuConformanceTest {
         assertEquals(List.of(), problems.stream().limit(25).toList(), problems.size() + " differences in all");
     }
 
+    @Test
+    void aHungDiskBackendFreezesTheRequestQueueAsInTheTranscript() throws Exception {
+        QapiReader reader = new QapiReader();
+        try (RawQmp qmp = RawQmp.connect(guest.qmpSocket())) {
+            VirtQueueStatus before = blkQueue(qmp, reader);
+            VirtQueueStatus moving = awaitChange(qmp, reader, before);
+            assertTrue(moving.usedIdx() != before.usedIdx(), "a healthy guest's disk queue makes progress");
+
+            guest.pauseDiskBackend();
+            try {
+                Thread.sleep(3000); // the guest's next read is now stuck in the backend
+                VirtQueueStatus hung = blkQueue(qmp, reader);
+                Thread.sleep(2000);
+                VirtQueueStatus stillHung = blkQueue(qmp, reader);
+                // The shape of qemu-7.2-virtio-blk-backend-hung.txt: work taken, never returned.
+                assertTrue(hung.inuse() > 0, "requests in flight: " + hung);
+                assertEquals(hung.usedIdx(), stillHung.usedIdx(), "used-idx frozen");
+                assertEquals(hung.inuse(), stillHung.inuse(), "nothing completes");
+                assertEquals((hung.usedIdx() + hung.inuse()) & 0xFFFF, (long) hung.lastAvailIdx().orElseThrow(),
+                        "last-avail-idx is ahead of used-idx by what is in use");
+            } finally {
+                guest.resumeDiskBackend();
+            }
+            VirtQueueStatus released = awaitChange(qmp, reader, blkQueue(qmp, reader));
+            assertTrue(released.usedIdx() != before.usedIdx(), "progress resumes once the backend runs");
+        }
+    }
+
+    private static VirtQueueStatus awaitChange(RawQmp qmp, QapiReader reader, VirtQueueStatus from) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            VirtQueueStatus now = blkQueue(qmp, reader);
+            if (now.usedIdx() != from.usedIdx()) {
+                return now;
+            }
+            Thread.sleep(250);
+        }
+        return from;
+    }
+
+    private static VirtQueueStatus blkQueue(RawQmp qmp, QapiReader reader) throws Exception {
+        JsonNode reply = qmp.execute(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"execute\": \"x-query-virtio-queue-status\", \"arguments\": "
+                        + "{\"path\": \"/machine/peripheral/blk0/virtio-backend\", \"queue\": 0}}"));
+        return reader.queueStatus(reply.get("return"));
+    }
+
     private static void compareMembers(String where, JsonNode expected, JsonNode actual, List<String> members, List<String> problems) {
         JsonShape.differences(expected, actual).forEach(d -> problems.add(where + d));
         for (String member : members) {

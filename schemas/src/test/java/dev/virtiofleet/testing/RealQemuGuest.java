@@ -15,20 +15,24 @@ import java.util.stream.Stream;
 /**
  * A real QEMU (Debian's qemu-system-x86, under TCG) running a small real Linux guest with the
  * device set of the shared transcripts: scsi0, kbd0, bal0, ser0, rng0, blk0 and net0 under
- * {@code /machine/peripheral/<id>/virtio-backend}. The guest (Debian's cloud kernel and a busybox
+ * {@code /machine/peripheral/<id>/virtio-backend}. The disk is an NBD export served by a separate
+ * qemu-nbd process, so a test can hang the disk backend for real ({@link #pauseDiskBackend()}). The guest (Debian's cloud kernel and a busybox
  * initramfs loading the virtio drivers) is built once by {@code scripts/build-test-guest.sh} and
  * cached in {@code ~/.cache/virtio-fleet/test-guest}.
  */
 public final class RealQemuGuest implements AutoCloseable {
     private static final String QEMU = "qemu-system-x86_64";
+    private static final String QEMU_NBD = "qemu-nbd";
     private static final String READY_MARKER = "virtio-fleet-guest: ready";
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
 
     private final Process process;
+    private final Process diskServer;
     private final Path runDir;
 
-    private RealQemuGuest(Process process, Path runDir) {
+    private RealQemuGuest(Process process, Process diskServer, Path runDir) {
         this.process = process;
+        this.diskServer = diskServer;
         this.runDir = runDir;
     }
 
@@ -36,6 +40,9 @@ public final class RealQemuGuest implements AutoCloseable {
     public static Optional<String> unavailableReason() {
         if (!onPath(QEMU)) {
             return Optional.of(QEMU + " is not installed (Debian package qemu-system-x86)");
+        }
+        if (!onPath(QEMU_NBD)) {
+            return Optional.of(QEMU_NBD + " is not installed (Debian package qemu-utils)");
         }
         for (String tool : List.of("apt-get", "dpkg-deb", "cpio", "gzip")) {
             if (!onPath(tool)) {
@@ -51,6 +58,19 @@ public final class RealQemuGuest implements AutoCloseable {
         // Unix socket paths must stay under 108 bytes, so the run dir lives directly in /tmp.
         Path runDir = Files.createTempDirectory(Path.of("/tmp"), "vf-qemu-");
         Files.copy(guest.resolve("disk.img"), runDir.resolve("disk.img"));
+        Path nbdSocket = runDir.resolve("nbd.sock");
+        Process diskServer = new ProcessBuilder(QEMU_NBD, "--socket=" + nbdSocket, "--format=raw", "--persistent",
+                runDir.resolve("disk.img").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(runDir.resolve("qemu-nbd.log").toFile())
+                .start();
+        try {
+            awaitFile(nbdSocket, diskServer);
+        } catch (IOException | InterruptedException e) {
+            diskServer.destroyForcibly();
+            deleteTree(runDir);
+            throw e;
+        }
         List<String> command = new ArrayList<>(List.of(QEMU,
                 "-accel", "tcg", "-m", "256", "-smp", "1", "-display", "none", "-no-reboot", "-monitor", "none",
                 "-kernel", guest.resolve("vmlinuz").toString(),
@@ -64,7 +84,8 @@ public final class RealQemuGuest implements AutoCloseable {
                 "-device", "virtio-serial-pci,id=ser0",
                 "-object", "rng-random,id=rng,filename=/dev/urandom",
                 "-device", "virtio-rng-pci,rng=rng,id=rng0",
-                "-drive", "file=" + runDir.resolve("disk.img") + ",format=raw,if=none,id=d0",
+                "-blockdev", "{\"driver\": \"raw\", \"node-name\": \"d0\", \"file\": {\"driver\": \"nbd\", "
+                        + "\"server\": {\"type\": \"unix\", \"path\": \"" + nbdSocket + "\"}}}",
                 "-device", "virtio-blk-pci,drive=d0,id=blk0",
                 "-netdev", "user,id=n0",
                 "-device", "virtio-net-pci,netdev=n0,id=net0"));
@@ -72,13 +93,30 @@ public final class RealQemuGuest implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(runDir.resolve("qemu.log").toFile())
                 .start();
-        RealQemuGuest guestVm = new RealQemuGuest(process, runDir);
+        RealQemuGuest guestVm = new RealQemuGuest(process, diskServer, runDir);
         try {
             guestVm.awaitReady();
             return guestVm;
         } catch (IOException | RuntimeException e) {
             guestVm.close();
             throw e;
+        }
+    }
+
+    /** Freezes the disk backend (SIGSTOP to qemu-nbd): the guest's disk requests stop completing. */
+    public void pauseDiskBackend() throws IOException, InterruptedException {
+        signal("STOP", diskServer);
+    }
+
+    /** Lets the disk backend run again (SIGCONT): the stalled requests complete. */
+    public void resumeDiskBackend() throws IOException, InterruptedException {
+        signal("CONT", diskServer);
+    }
+
+    private static void signal(String signal, Process target) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(target.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + target.pid() + " failed");
         }
     }
 
@@ -93,11 +131,18 @@ public final class RealQemuGuest implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        signal("CONT", diskServer);
+        for (Process running : List.of(process, diskServer)) {
+            running.destroy();
+            if (!running.waitFor(10, TimeUnit.SECONDS)) {
+                running.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
         }
-        try (Stream<Path> files = Files.walk(runDir)) {
+        deleteTree(runDir);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
@@ -114,6 +159,16 @@ public final class RealQemuGuest implements AutoCloseable {
             Thread.sleep(250);
         }
         throw new IOException("guest did not report ready within " + BOOT_TIMEOUT + "; console:\n" + consoleLog());
+    }
+
+    private static void awaitFile(Path file, Process owner) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!Files.exists(file)) {
+            if (!owner.isAlive() || System.nanoTime() > deadline) {
+                throw new IOException(owner.info().command().orElse("process") + " did not create " + file);
+            }
+            Thread.sleep(50);
+        }
     }
 
     private static Path buildGuest() throws IOException, InterruptedException {
