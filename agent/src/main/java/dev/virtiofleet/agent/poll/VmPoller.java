@@ -1,0 +1,364 @@
+package dev.virtiofleet.agent.poll;
+
+import dev.virtiofleet.agent.qmp.AvailableCommands;
+import dev.virtiofleet.agent.qmp.QmpClientConfig;
+import dev.virtiofleet.agent.qmp.QmpCommand;
+import dev.virtiofleet.agent.qmp.QmpConnectException;
+import dev.virtiofleet.agent.qmp.QmpConnection;
+import dev.virtiofleet.agent.qmp.QmpEndpoint;
+import dev.virtiofleet.agent.qmp.QmpGreeting;
+import dev.virtiofleet.agent.qmp.QmpOutcome;
+import dev.virtiofleet.agent.qmp.ReadOnlyCommands;
+import dev.virtiofleet.avro.CommandErrorKind;
+import dev.virtiofleet.avro.QemuVersion;
+import dev.virtiofleet.avro.VirtioSample;
+import dev.virtiofleet.qapi.QapiDecodeException;
+import dev.virtiofleet.qapi.QapiReader;
+import dev.virtiofleet.qapi.VirtQueueStatus;
+import dev.virtiofleet.qapi.VirtioInfo;
+import dev.virtiofleet.qapi.VirtioStatus;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls one VM over one QMP connection. A sweep is four pipelined phases, each one round trip:
+ * run state and device list; every device's status; queue status of the queues in use, of all
+ * queues on census sweeps ({@link SweepPolicy}), and vhost queue status where vhost runs; queue
+ * elements for queues that look stuck, and for every queue of a started vhost-user device, whose
+ * queue status must not be read ({@link VhostUserRule}). The result is one {@link VirtioSample}
+ * per device, listing the queues read.
+ *
+ * <p>A phase in which the monitor missed a deadline or the connection ended is the last one, so a
+ * hung monitor costs a sweep one deadline. Not thread-safe: one sweep at a time.
+ */
+public final class VmPoller implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VmPoller.class);
+    /** QEMU's VIRTIO_QUEUE_MAX: no device has more queues; a larger num-vqs is not trusted. */
+    static final int MAX_QUEUES = 1024;
+
+    private final QmpConnection connection;
+    private final AgentRun run;
+    private final Clock clock;
+    private final RunStateTracker runState;
+    private final VmIdentity identity;
+    private final Optional<AvailableCommands> commands;
+    private final QapiReader reader = new QapiReader();
+    private final QueueProgress progress = new QueueProgress();
+    private final SweepPolicy policy;
+    private long sweeps;
+
+    private VmPoller(QmpConnection connection, RunStateTracker runState, AgentRun run, SweepPolicy policy, Clock clock)
+            throws InterruptedException {
+        this.connection = connection;
+        this.policy = policy;
+        this.runState = runState;
+        this.run = run;
+        this.clock = clock;
+        CompletableFuture<QmpOutcome> name = sendCounted(QmpCommand.of(ReadOnlyCommands.QUERY_NAME));
+        CompletableFuture<QmpOutcome> uuid = sendCounted(QmpCommand.of(ReadOnlyCommands.QUERY_UUID));
+        CompletableFuture<QmpOutcome> available = sendCounted(QmpCommand.of(ReadOnlyCommands.QUERY_COMMANDS));
+        this.identity = new VmIdentity(text(await(name), "name"), text(await(uuid), "UUID").filter(VmPoller::isSetUuid));
+        this.commands = await(available) instanceof QmpOutcome.Reply reply
+                ? Optional.of(AvailableCommands.fromQueryCommands(reply.value())) : Optional.empty();
+    }
+
+    /** Connects, learns the VM's identity and which commands it offers. */
+    public static VmPoller connect(QmpEndpoint endpoint, QmpClientConfig config, AgentRun run, SweepPolicy policy,
+            Clock clock) throws QmpConnectException, InterruptedException {
+        RunStateTracker runState = new RunStateTracker();
+        QmpConnection connection = QmpConnection.open(endpoint, config, runState::onEvent);
+        try {
+            return new VmPoller(connection, runState, run, policy, clock);
+        } catch (InterruptedException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    public VmIdentity identity() {
+        return identity;
+    }
+
+    public QmpGreeting greeting() {
+        return connection.greeting();
+    }
+
+    /** The commands the monitor offers; empty when query-commands itself failed. */
+    public Optional<AvailableCommands> availableCommands() {
+        return commands;
+    }
+
+    public boolean isConnected() {
+        return connection.isOpen();
+    }
+
+    /** The run state as last seen (query-status or STOP/RESUME). */
+    public Optional<RunState> runState() {
+        return runState.current();
+    }
+
+    public SweepOutcome sweep() throws InterruptedException {
+        if (!connection.isOpen()) {
+            return new SweepOutcome.Disconnected(List.of(), connection.closeReason().orElse("closed"));
+        }
+        if (commands.isPresent() && !commands.get().hasVirtioQueries()) {
+            return new SweepOutcome.Unpollable("QEMU " + connection.greeting().version() + " lacks "
+                    + commands.get().missingVirtioQueries() + " (added in QEMU 7.2)");
+        }
+        return new Sweep(policy.isCensus(sweeps++)).run();
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+
+    /** One sweep's state; phases add to it and any of them may end it. */
+    private final class Sweep {
+        private final List<DeviceReading> devices = new ArrayList<>();
+        private Optional<SweepOutcome> interruption = Optional.empty();
+        private final boolean census;
+
+        Sweep(boolean census) {
+            this.census = census;
+        }
+
+        SweepOutcome run() throws InterruptedException {
+            long mark = runState.mark();
+            Sent status = send(QmpCommand.of(ReadOnlyCommands.QUERY_STATUS), Optional.empty());
+            Sent list = send(QmpCommand.of(QapiReader.X_QUERY_VIRTIO), Optional.empty());
+            runState.applyQueryStatus(status.await(), mark);
+            QmpOutcome listed = list.await();
+            if (!(listed instanceof QmpOutcome.Reply reply)) {
+                return unlisted(listed);
+            }
+            List<VirtioInfo> infos;
+            try {
+                infos = reader.virtioDevices(reply.value());
+            } catch (QapiDecodeException e) {
+                return new SweepOutcome.Unpollable("device list does not decode: " + e.getMessage());
+            }
+            var listedAt = clock.instant();
+            infos.forEach(info -> devices.add(new DeviceReading(info, listedAt)));
+            readStatuses();
+            if (interruption.isEmpty()) {
+                readQueues();
+            }
+            progress.endSweep(infos.stream().map(VirtioInfo::path).collect(Collectors.toSet()));
+            return finish();
+        }
+
+        private SweepOutcome unlisted(QmpOutcome listed) {
+            return switch (listed) {
+                case QmpOutcome.QmpError error when CommandErrors.classify(error) == CommandErrorKind.NO_VIRTIO_DEVICES ->
+                        new SweepOutcome.Completed(List.of());
+                case QmpOutcome.QmpError error when CommandErrors.classify(error) == CommandErrorKind.COMMAND_NOT_FOUND ->
+                        new SweepOutcome.Unpollable("QEMU lacks x-query-virtio: " + error.description());
+                case QmpOutcome.QmpError error -> new SweepOutcome.Unpollable("x-query-virtio failed: "
+                        + error.errorClass() + ": " + error.description());
+                case QmpOutcome.Timeout timeout -> new SweepOutcome.TimedOut(List.of(), "x-query-virtio: no reply within " + timeout.deadline());
+                case QmpOutcome.ConnectionLost lost -> new SweepOutcome.Disconnected(List.of(), lost.reason());
+                case QmpOutcome.Reply r -> throw new IllegalArgumentException("a reply is not a failure");
+            };
+        }
+
+        private void readStatuses() throws InterruptedException {
+            List<Sent> sent = new ArrayList<>();
+            for (DeviceReading device : devices) {
+                sent.add(send(QmpCommand.forDevice(QapiReader.X_QUERY_VIRTIO_STATUS, device.path()), Optional.of(device)));
+            }
+            for (Sent status : sent) {
+                status.decode(reader::virtioStatus).ifPresent(value -> status.device().orElseThrow().status(value, clock.instant()));
+            }
+        }
+
+        private void readQueues() throws InterruptedException {
+            List<QueueRead> statuses = new ArrayList<>();
+            List<QueueRead> followUps = new ArrayList<>();
+            for (DeviceReading device : devices) {
+                if (device.status().isEmpty()) {
+                    continue;
+                }
+                VirtioStatus status = device.status().get();
+                boolean vhostUser = VhostUserRule.forbidsQueueStatus(device.device().name(), status);
+                int queues = (int) Math.min(Math.max(status.numVqs(), 0), MAX_QUEUES);
+                if (status.numVqs() > MAX_QUEUES) {
+                    device.error(CommandErrors.implausible(QmpCommand.forDevice(QapiReader.X_QUERY_VIRTIO_STATUS, device.path()),
+                            "num-vqs = " + status.numVqs() + " exceeds QEMU's VIRTIO_QUEUE_MAX " + MAX_QUEUES
+                                    + "; only queues 0.." + (MAX_QUEUES - 1) + " were polled"));
+                }
+                for (int q = 0; q < queues; q++) {
+                    if (!vhostUser && !status.vhostStarted() && !census && !progress.isActive(device.path(), q)) {
+                        continue;
+                    }
+                    device.queueTouched(q);
+                    QmpCommand queueStatus = QmpCommand.forQueue(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, device.path(), q);
+                    if (vhostUser) {
+                        device.error(CommandErrors.skippedUnsafe(queueStatus, VhostUserRule.WHY));
+                        followUps.add(queueRead(QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, device, q));
+                    } else {
+                        statuses.add(queueRead(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, device, q));
+                    }
+                    if (status.vhostStarted()) {
+                        followUps.add(queueRead(QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, device, q));
+                    }
+                }
+            }
+            List<QueueRead> stuck = new ArrayList<>();
+            for (QueueRead read : statuses) {
+                Optional<VirtQueueStatus> value = read.sent().decode(reader::queueStatus);
+                value.ifPresent(s -> read.device().queueStatus(read.queue(), s));
+                if (value.isPresent() && progress.recordAndCheckStuck(read.device().path(), read.queue(), value.get())) {
+                    stuck.add(read);
+                }
+            }
+            for (QueueRead read : followUps) {
+                collect(read);
+            }
+            if (interruption.isPresent()) {
+                return;
+            }
+            List<QueueRead> elements = new ArrayList<>();
+            for (QueueRead read : stuck) {
+                elements.add(queueRead(QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, read.device(), read.queue()));
+            }
+            for (QueueRead read : elements) {
+                collect(read);
+            }
+        }
+
+        private QueueRead queueRead(String command, DeviceReading device, int queue) {
+            return new QueueRead(device, queue, send(QmpCommand.forQueue(command, device.path(), queue), Optional.of(device)));
+        }
+
+        private void collect(QueueRead read) throws InterruptedException {
+            DeviceReading device = read.device();
+            int q = read.queue();
+            switch (read.sent().command().execute()) {
+                case QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT ->
+                        read.sent().decode(reader::queueElement).ifPresent(e -> device.element(q, e));
+                case QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS ->
+                        read.sent().decode(reader::vhostQueueStatus).ifPresent(v -> device.vhostQueueStatus(q, v));
+                default -> throw new IllegalStateException("not a follow-up query: " + read.sent().command());
+            }
+        }
+
+        private SweepOutcome finish() {
+            SampleContext context = new SampleContext(run, identity, qemuVersion(), runState.current());
+            List<VirtioSample> samples = devices.stream().map(device -> device.toSample(context)).toList();
+            return switch (interruption.orElse(null)) {
+                case null -> new SweepOutcome.Completed(samples);
+                case SweepOutcome.TimedOut t -> new SweepOutcome.TimedOut(samples, t.detail());
+                case SweepOutcome.Disconnected d -> new SweepOutcome.Disconnected(samples, d.reason());
+                default -> throw new IllegalStateException("unexpected interruption " + interruption);
+            };
+        }
+
+        private Sent send(QmpCommand command, Optional<DeviceReading> device) {
+            long sentAt = System.nanoTime();
+            CompletableFuture<Answered> answer = sendCounted(command)
+                    .thenApply(outcome -> new Answered(outcome, System.nanoTime()));
+            return new Sent(this, command, device, sentAt, answer);
+        }
+
+        void countDecodeFailure() {
+            run.outcomes().countDecodeFailure();
+        }
+
+        void noteFailure(QmpCommand command, QmpOutcome outcome) {
+            if (interruption.isPresent()) {
+                return;
+            }
+            switch (outcome) {
+                case QmpOutcome.Timeout t -> interruption = Optional.of(
+                        new SweepOutcome.TimedOut(List.of(), command + ": no reply within " + t.deadline()));
+                case QmpOutcome.ConnectionLost lost -> interruption = Optional.of(
+                        new SweepOutcome.Disconnected(List.of(), lost.reason()));
+                default -> {
+                    // answered: errors are data
+                }
+            }
+        }
+    }
+
+    private record Answered(QmpOutcome outcome, long answeredNanos) {}
+
+    private record QueueRead(DeviceReading device, int queue, Sent sent) {}
+
+    @FunctionalInterface
+    private interface Decoder<T> {
+        T decode(com.fasterxml.jackson.databind.JsonNode reply) throws QapiDecodeException;
+    }
+
+    /** A command in flight, and where its answer belongs. */
+    private record Sent(Sweep sweep, QmpCommand command, Optional<DeviceReading> device, long sentNanos,
+            CompletableFuture<Answered> answer) {
+
+        QmpOutcome await() throws InterruptedException {
+            Answered answered;
+            try {
+                answered = answer.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("command futures complete with outcomes, never exceptions", e);
+            }
+            device.ifPresent(d -> d.timing(sentNanos, answered.answeredNanos()));
+            sweep.noteFailure(command, answered.outcome());
+            return answered.outcome();
+        }
+
+        /** The decoded reply; anything else becomes an error of the device's sample. */
+        <T> Optional<T> decode(Decoder<T> decoder) throws InterruptedException {
+            QmpOutcome outcome = await();
+            DeviceReading target = device.orElseThrow();
+            if (outcome instanceof QmpOutcome.Reply reply) {
+                try {
+                    return Optional.of(decoder.decode(reply.value()));
+                } catch (QapiDecodeException e) {
+                    LOG.debug("{} on {}: {}", command, target.path(), e.getMessage());
+                    sweep.countDecodeFailure();
+                    target.error(CommandErrors.decodeFailed(command, e));
+                    return Optional.empty();
+                }
+            }
+            target.error(CommandErrors.of(command, outcome));
+            return Optional.empty();
+        }
+    }
+
+    private CompletableFuture<QmpOutcome> sendCounted(QmpCommand command) {
+        CompletableFuture<QmpOutcome> outcome = connection.send(command);
+        outcome.thenAccept(run.outcomes()::count);
+        return outcome;
+    }
+
+    private QemuVersion qemuVersion() {
+        var version = connection.greeting().version();
+        return new QemuVersion(version.major(), version.minor(), version.micro(), version.packageName());
+    }
+
+    private static QmpOutcome await(CompletableFuture<QmpOutcome> future) throws InterruptedException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("command futures complete with outcomes, never exceptions", e);
+        }
+    }
+
+    private static Optional<String> text(QmpOutcome outcome, String member) {
+        return outcome instanceof QmpOutcome.Reply reply && reply.value().path(member).isTextual()
+                && !reply.value().get(member).asText().isEmpty()
+                ? Optional.of(reply.value().get(member).asText()) : Optional.empty();
+    }
+
+    // QEMU reports the nil UUID when none was configured.
+    private static boolean isSetUuid(String uuid) {
+        return !uuid.equals("00000000-0000-0000-0000-000000000000");
+    }
+}

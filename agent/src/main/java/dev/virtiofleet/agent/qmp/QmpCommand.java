@@ -1,0 +1,53 @@
+package dev.virtiofleet.agent.qmp;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Objects;
+
+/**
+ * One QMP command: its name and its arguments (empty when it takes none). The arguments are
+ * copied in, so a command cannot change after it was checked against the allowlist.
+ */
+public record QmpCommand(String execute, ObjectNode arguments) {
+
+    public QmpCommand {
+        Objects.requireNonNull(execute, "execute");
+        arguments = arguments == null ? JsonNodeFactory.instance.objectNode() : arguments.deepCopy();
+    }
+
+    @Override
+    public ObjectNode arguments() {
+        return arguments.deepCopy();
+    }
+
+    public static QmpCommand of(String execute) {
+        return new QmpCommand(execute, null);
+    }
+
+    /** A per-device virtio query. */
+    public static QmpCommand forDevice(String execute, String devicePath) {
+        ObjectNode arguments = JsonNodeFactory.instance.objectNode().put("path", devicePath);
+        return new QmpCommand(execute, arguments);
+    }
+
+    /** A per-queue virtio query. */
+    public static QmpCommand forQueue(String execute, String devicePath, int queue) {
+        ObjectNode arguments = JsonNodeFactory.instance.objectNode().put("path", devicePath).put("queue", queue);
+        return new QmpCommand(execute, arguments);
+    }
+
+    /** The wire form with the given id. */
+    ObjectNode toWire(long id) {
+        ObjectNode wire = JsonNodeFactory.instance.objectNode().put("execute", execute);
+        if (!arguments.isEmpty()) {
+            wire.set("arguments", arguments.deepCopy());
+        }
+        wire.put("id", id);
+        return wire;
+    }
+
+    @Override
+    public String toString() {
+        return arguments.isEmpty() ? execute : execute + " " + arguments;
+    }
+}
