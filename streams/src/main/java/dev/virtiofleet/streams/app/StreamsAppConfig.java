@@ -1,0 +1,105 @@
+package dev.virtiofleet.streams.app;
+
+import dev.virtiofleet.streams.config.ConfigException;
+import dev.virtiofleet.streams.config.DetectionConfig;
+import dev.virtiofleet.streams.topology.StreamsSettings;
+import dev.virtiofleet.streams.topology.Topics;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The whole configuration of the detection application, from flat keys (a launcher flattens its
+ * YAML into them):
+ *
+ * <table>
+ *   <caption>keys</caption>
+ *   <tr><th>key</th><th>default</th></tr>
+ *   <tr><td>{@code bootstrap-servers}</td><td>required</td></tr>
+ *   <tr><td>{@code application-id}</td><td>virtio-fleet-streams</td></tr>
+ *   <tr><td>{@code state-dir}</td><td>Kafka Streams' default</td></tr>
+ *   <tr><td>{@code standby-replicas}</td><td>0</td></tr>
+ *   <tr><td>{@code commit-interval}</td><td>100ms</td></tr>
+ *   <tr><td>{@code instance-id}</td><td>none (dynamic membership); see {@link StreamsSettings}</td></tr>
+ *   <tr><td>{@code rest.listen}</td><td>127.0.0.1:8470 (loopback only)</td></tr>
+ *   <tr><td>{@code rest.advertised}</td><td>none: answer for local partitions only; set it (host:port
+ *       reachable by the other instances) when running several instances</td></tr>
+ *   <tr><td>{@code topics.samples}, {@code topics.heartbeats}, {@code topics.alerts}, {@code topics.health},
+ *       {@code topics.dead-letters}</td><td>virtio.samples, virtio.heartbeats, virtio.alerts, virtio.health,
+ *       virtio.samples.dlq</td></tr>
+ *   <tr><td>{@code detect.*}</td><td>see {@link DetectionConfig}</td></tr>
+ * </table>
+ */
+public record StreamsAppConfig(StreamsSettings streams, Topics topics, DetectionConfig detection, InetSocketAddress restListen) {
+    private static final String DETECT_PREFIX = "detect.";
+    private static final Set<String> KEYS = Set.of("bootstrap-servers", "application-id", "state-dir", "standby-replicas",
+            "commit-interval", "instance-id", "rest.listen", "rest.advertised", "topics.samples", "topics.heartbeats", "topics.alerts", "topics.health", "topics.dead-letters");
+
+    public static StreamsAppConfig fromProperties(Map<String, String> properties) {
+        Map<String, String> detect = new HashMap<>();
+        Map<String, String> own = new TreeMap<>();
+        properties.forEach((key, value) -> {
+            if (key.startsWith(DETECT_PREFIX)) {
+                detect.put(key.substring(DETECT_PREFIX.length()), value);
+            } else if (KEYS.contains(key)) {
+                own.put(key, value.strip());
+            } else {
+                throw new ConfigException(key, value, "unknown key; allowed: " + new TreeSet<>(KEYS) + " and detect.*");
+            }
+        });
+        String bootstrap = own.get("bootstrap-servers");
+        if (bootstrap == null) {
+            throw new ConfigException("bootstrap-servers", "", "required: host:port[,host:port...]");
+        }
+        int standby;
+        try {
+            standby = Integer.parseInt(own.getOrDefault("standby-replicas", "0"));
+        } catch (NumberFormatException e) {
+            throw new ConfigException("standby-replicas", own.get("standby-replicas"), "a whole number, 0 or more");
+        }
+        Duration commit = DetectionConfig.duration("commit-interval", own.getOrDefault("commit-interval", "100ms"));
+        StreamsSettings streams = new StreamsSettings(own.getOrDefault("application-id", "virtio-fleet-streams"), bootstrap,
+                Optional.ofNullable(own.get("state-dir")).map(Path::of), standby, commit, Optional.ofNullable(own.get("instance-id")),
+                Optional.ofNullable(own.get("rest.advertised")));
+        InetSocketAddress restListen = address("rest.listen", own.getOrDefault("rest.listen", "127.0.0.1:8470"));
+        Topics defaults = Topics.DEFAULT;
+        Topics topics = new Topics(
+                topic(own, "topics.samples", defaults.samples()),
+                topic(own, "topics.heartbeats", defaults.heartbeats()),
+                topic(own, "topics.alerts", defaults.alerts()),
+                topic(own, "topics.health", defaults.health()),
+                topic(own, "topics.dead-letters", defaults.deadLetters()));
+        try {
+            return new StreamsAppConfig(streams, topics, DetectionConfig.fromProperties(detect), restListen);
+        } catch (ConfigException e) {
+            throw e.withKeyPrefix(DETECT_PREFIX);
+        }
+    }
+
+    private static InetSocketAddress address(String key, String value) {
+        int colon = value.lastIndexOf(':');
+        try {
+            int port = Integer.parseInt(value.substring(colon + 1));
+            if (colon <= 0 || port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new InetSocketAddress(value.substring(0, colon), port);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, value, "host:port to listen on, e.g. 127.0.0.1:8470 (port 0 picks a free one)");
+        }
+    }
+
+    private static String topic(Map<String, String> own, String key, String defaultName) {
+        String name = own.getOrDefault(key, defaultName);
+        if (!name.matches("[A-Za-z0-9._-]{1,249}")) {
+            throw new ConfigException(key, name, "a Kafka topic name: letters, digits, '.', '_' and '-', at most 249");
+        }
+        return name;
+    }
+}

@@ -1,0 +1,233 @@
+package dev.virtiofleet.streams.detect;
+
+import dev.virtiofleet.avro.AlertKind;
+import dev.virtiofleet.avro.VirtioAlert;
+import dev.virtiofleet.qapi.features.FeatureSet;
+import dev.virtiofleet.streams.alerts.AlertFactory;
+import dev.virtiofleet.streams.alerts.AlertKey;
+import dev.virtiofleet.streams.alerts.Episode;
+import dev.virtiofleet.streams.alerts.Observation;
+import dev.virtiofleet.streams.config.DetectionConfig;
+import dev.virtiofleet.streams.config.RuleSettings;
+import dev.virtiofleet.streams.drift.FeatureReport;
+import dev.virtiofleet.streams.drift.Signature;
+import dev.virtiofleet.streams.observe.DeviceIdentity;
+import dev.virtiofleet.streams.observe.DeviceSnapshot;
+import dev.virtiofleet.streams.observe.DeviceStatusView;
+import dev.virtiofleet.streams.observe.QueueView;
+import dev.virtiofleet.streams.rules.DeviceRule;
+import dev.virtiofleet.streams.rules.Finding;
+import dev.virtiofleet.streams.rules.QueueRule;
+import dev.virtiofleet.streams.rules.RuleBook;
+import dev.virtiofleet.streams.rules.Verdict;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Detection for one device, one sample at a time: rules decide whether their condition holds,
+ * clocks count how long it has, and the alert lifecycle turns that into exactly one FIRING and one
+ * RESOLVED per episode. Pure: the same state and sample always give the same outcome.
+ */
+public final class DeviceMonitor {
+    private final DetectionConfig config;
+    private final RuleBook rules;
+
+    public DeviceMonitor(DetectionConfig config) {
+        this.config = config;
+        this.rules = new RuleBook(config);
+    }
+
+    public Outcome step(Optional<DeviceState> prior, DeviceSnapshot now) {
+        if (prior.isPresent() && !now.ref().eventTime().isAfter(prior.get().lastSample().eventTime())) {
+            return new Outcome.Ignored("sample at " + now.ref().eventTime() + " is not after the latest processed sample at "
+                    + prior.get().lastSample().eventTime());
+        }
+        if (now.gone()) {
+            if (prior.isEmpty()) {
+                return new Outcome.Gone(List.of(), Optional.empty());
+            }
+            return retire(prior.get(), new Observation(now.ref(), "device no longer present (unplugged)", Map.of(), Map.of()));
+        }
+        Step step = new Step(prior, now);
+        step.run();
+        DeviceState next = step.nextState();
+        long priorDigest = prior.map(DeviceState::hostFeaturesDigest).orElse(0L);
+        Optional<FeatureReport> report = now.status()
+                .filter(status -> next.hostFeaturesDigest() != priorDigest)
+                .map(status -> new FeatureReport(next.identity(), now.ref(), Optional.of(status.hostFeatures())));
+        return new Outcome.Tracked(next, step.alerts, report);
+    }
+
+    /** A device that is gone: every alert resolves at the time of {@code end}, and its group hears it left. */
+    public Outcome.Gone retire(DeviceState state, Observation end) {
+        List<VirtioAlert> alerts = new ArrayList<>();
+        state.episodes().forEach((key, episode) ->
+                alerts.add(AlertFactory.resolved(key.kind(), subject(state.identity(), key), episode, end, end.ref().eventTime())));
+        Optional<FeatureReport> departure = state.hostFeaturesDigest() == 0 ? Optional.empty()
+                : Optional.of(new FeatureReport(state.identity(), end.ref(), Optional.empty()));
+        return new Outcome.Gone(alerts, departure);
+    }
+
+    /** A digest of a feature set, never 0 (0 means "none reported yet"). */
+    private static long digest(FeatureSet features) {
+        long digest = Signature.of(features).hashCode() * 0x9E3779B97F4A7C15L;
+        return digest == 0 ? 1 : digest;
+    }
+
+    private static AlertFactory.Subject subject(DeviceIdentity device, AlertKey key) {
+        return AlertFactory.Subject.of(device, key.queue());
+    }
+
+    /** The work of one sample; mutable only while it runs. */
+    private final class Step {
+        private final Optional<DeviceState> prior;
+        private final DeviceSnapshot now;
+        private final DeviceIdentity identity;
+        private final Map<AlertKey, Pending> pending;
+        private final Map<AlertKey, Episode> episodes;
+        private final List<VirtioAlert> alerts = new ArrayList<>();
+        private int epoch;
+
+        Step(Optional<DeviceState> prior, DeviceSnapshot now) {
+            this.prior = prior;
+            this.now = now;
+            DeviceIdentity seen = now.identity().inGroup(config.groups().groupOf(now.key().hostId()));
+            // A sample whose status failed does not know the device type; the last one that did, does.
+            this.identity = seen.deviceId().isPresent() || prior.isEmpty() ? seen
+                    : new DeviceIdentity(seen.key(), seen.vmName(), seen.vmUuid(), seen.deviceName(),
+                            prior.get().identity().deviceId(), seen.group());
+            this.pending = new HashMap<>(prior.map(DeviceState::pending).orElse(Map.of()));
+            this.episodes = new TreeMap<>(prior.map(DeviceState::episodes).orElse(Map.of()));
+            this.epoch = prior.map(DeviceState::epoch).orElse(0);
+        }
+
+        void run() {
+            prior.flatMap(state -> EpochChange.between(state, now)).ifPresent(this::startNewEpoch);
+            long elapsed = prior.map(state -> Duration.between(state.lastSample().eventTime(), now.ref().eventTime()).toMillis())
+                    .orElse(0L);
+            if (now.status().isEmpty()) {
+                // Without a status nothing can be judged; every clock and alert holds as it is.
+                return;
+            }
+            DeviceStatusView status = now.status().get();
+            for (DeviceRule rule : rules.deviceRules()) {
+                judge(AlertKey.device(rule.kind()), rule.evaluate(now, status), elapsed, 1, Map.of());
+            }
+            if (!now.vmRunning()) {
+                // Paused: queue clocks neither advance nor reset, firing queue alerts stay.
+                return;
+            }
+            long runningMillis = prior.map(DeviceState::vmRunning).orElse(false) ? elapsed : 0;
+            for (QueueRule rule : rules.queueRules()) {
+                for (QueueView queue : now.queues()) {
+                    Verdict verdict = status.active() ? rule.evaluate(status, queue) : Verdict.CLEAR;
+                    judge(AlertKey.queue(rule.kind(), queue.index()), verdict, runningMillis, QueueRule.MIN_SAMPLES,
+                            queue.evidenceValues());
+                }
+            }
+        }
+
+        private void startNewEpoch(String reason) {
+            epoch++;
+            pending.keySet().removeIf(key -> key.queue().isPresent());
+            Observation end = observation("new device epoch: " + reason, Map.of(), Map.of());
+            episodes.entrySet().removeIf(entry -> {
+                if (entry.getKey().queue().isEmpty()) {
+                    return false;
+                }
+                alerts.add(AlertFactory.resolved(entry.getKey().kind(), subject(identity, entry.getKey()), entry.getValue(), end,
+                        now.ref().eventTime()));
+                return true;
+            });
+        }
+
+        private void judge(AlertKey key, Verdict verdict, long creditMillis, int minSamples, Map<String, Long> values) {
+            switch (verdict) {
+                case Verdict.Holds holds -> advance(key, Optional.of(holds.finding()), creditMillis, minSamples, values);
+                case Verdict.Clear clear -> advance(key, Optional.empty(), creditMillis, minSamples, values);
+                case Verdict.Unknown unknown -> {
+                    // Missing data neither advances nor clears: the clock and the alert wait for a sample that has it.
+                }
+            }
+        }
+
+        private void advance(AlertKey key, Optional<Finding> finding, long creditMillis, int minSamples, Map<String, Long> values) {
+            Pending clock = pending.get(key);
+            if (finding.isEmpty()) {
+                clock = null;
+            } else if (clock == null || clock.mark() != finding.get().mark()) {
+                Finding found = finding.get();
+                clock = new Pending(found.mark(), observation(found.observation(), found.values(), found.details()), 0, 1);
+            } else {
+                clock = clock.advanced(creditMillis);
+            }
+            if (clock == null) {
+                pending.remove(key);
+            } else {
+                pending.put(key, clock);
+            }
+            RuleSettings settings = config.rule(key.kind());
+            boolean holds = clock != null && clock.samples() >= minSamples
+                    && clock.heldMillis() >= settings.fireAfter(now.deviceName()).toMillis();
+            Episode episode = episodes.get(key);
+            if (holds && episode == null) {
+                Finding found = finding.orElseThrow();
+                Observation fired = observation(found.observation(), found.values(), found.details());
+                AlertFactory.Subject subject = subject(identity, key);
+                String id = AlertFactory.alertId(key.kind(), subject, clock.first().ref().eventTime());
+                Episode started = new Episode(id, settings.severity(), clock.first(), fired, Optional.empty());
+                episodes.put(key, started);
+                alerts.add(AlertFactory.firing(key.kind(), subject, started));
+            } else if (holds) {
+                episodes.put(key, episode.continued());
+            } else if (episode != null) {
+                Episode clearing = episode.clearingSince(observation(cleared(key.kind(), finding), values, Map.of()));
+                Instant since = clearing.clearing().orElseThrow().ref().eventTime();
+                if (!now.ref().eventTime().isBefore(since.plus(settings.resolveAfter()))) {
+                    episodes.remove(key);
+                    alerts.add(AlertFactory.resolved(key.kind(), subject(identity, key), clearing, clearing.clearing().get(),
+                            now.ref().eventTime()));
+                } else {
+                    episodes.put(key, clearing);
+                }
+            }
+        }
+
+        private String cleared(AlertKind kind, Optional<Finding> finding) {
+            return finding.isPresent()
+                    ? "progress since the alert fired; condition restarted below its threshold: " + finding.get().observation()
+                    : DetectionConfig.ruleName(kind) + " condition no longer holds";
+        }
+
+        private Observation observation(String text, Map<String, Long> values, Map<String, String> details) {
+            return new Observation(now.ref(), text, values, details);
+        }
+
+        DeviceState nextState() {
+            Map<Integer, QueueMark> queues = new HashMap<>(prior.map(DeviceState::queues).orElse(Map.of()));
+            for (QueueView queue : now.queues()) {
+                QueueMark before = queues.get(queue.index());
+                Optional<Instant> lastProgress = Optional.ofNullable(before).flatMap(QueueMark::lastProgress);
+                boolean moved = before != null && before.usedIdx().isPresent() && queue.usedIdx().isPresent()
+                        && before.usedIdx().getAsInt() != queue.usedIdx().getAsInt();
+                if (moved) {
+                    lastProgress = Optional.of(now.ref().eventTime());
+                }
+                queues.put(queue.index(), new QueueMark(queue.ringLayout(), queue.usedIdx(), lastProgress));
+            }
+            boolean driverOk = now.status().map(DeviceStatusView::driverOk)
+                    .orElse(prior.map(DeviceState::driverOk).orElse(false));
+            long numVqs = now.status().map(DeviceStatusView::numVqs).orElse(prior.map(DeviceState::numVqs).orElse(-1L));
+            long featuresDigest = now.status().map(status -> digest(status.hostFeatures()))
+                    .orElse(prior.map(DeviceState::hostFeaturesDigest).orElse(0L));
+            return new DeviceState(identity, epoch, now.ref(), now.vmRunning(), driverOk, numVqs, featuresDigest, queues,
+                    pending, episodes);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.virtiofleet.streams.detect;
+
+import dev.virtiofleet.streams.alerts.AlertKey;
+import dev.virtiofleet.streams.alerts.Episode;
+import dev.virtiofleet.streams.observe.DeviceIdentity;
+import dev.virtiofleet.streams.observe.SampleRef;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Everything detection keeps per device between samples.
+ *
+ * @param identity who the device is (latest names)
+ * @param epoch incremented whenever the device was reset or set up again; queue clocks of an older
+ *     epoch never carry over
+ * @param lastSample the latest sample processed
+ * @param vmRunning whether the VM ran at the latest sample
+ * @param driverOk DRIVER_OK at the latest sample that had a status
+ * @param numVqs queue count at the latest sample that had a status (-1 before the first)
+ * @param hostFeaturesDigest digest of the host features last reported to the group (0 before the first)
+ * @param queues per queue, what the latest sample showed
+ * @param pending conditions counting toward their thresholds
+ * @param episodes alerts firing
+ */
+public record DeviceState(
+        DeviceIdentity identity,
+        int epoch,
+        SampleRef lastSample,
+        boolean vmRunning,
+        boolean driverOk,
+        long numVqs,
+        long hostFeaturesDigest,
+        Map<Integer, QueueMark> queues,
+        Map<AlertKey, Pending> pending,
+        Map<AlertKey, Episode> episodes) {
+
+    public DeviceState {
+        queues = Map.copyOf(queues);
+        pending = Map.copyOf(pending);
+        episodes = Collections.unmodifiableSortedMap(new TreeMap<>(episodes));
+    }
+}

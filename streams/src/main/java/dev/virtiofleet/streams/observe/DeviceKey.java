@@ -1,0 +1,28 @@
+package dev.virtiofleet.streams.observe;
+
+import dev.virtiofleet.avro.VirtioSample;
+import java.util.Optional;
+
+/**
+ * Which device a sample belongs to: host, VM and QOM path. The VM is named by its UUID, falling back
+ * to its name, so that a VM without a UUID is still tracked as one device per path.
+ *
+ * @param hostId hypervisor host
+ * @param vm the VM's UUID, or its name when QEMU reported no UUID, or {@code "-"}
+ * @param devicePath QOM path of the device
+ */
+public record DeviceKey(String hostId, String vm, String devicePath) {
+    private static final String UNKNOWN_VM = "-";
+
+    public static DeviceKey of(VirtioSample sample) {
+        String vm = Optional.ofNullable(sample.getVmUuid())
+                .or(() -> Optional.ofNullable(sample.getVmName()))
+                .orElse(UNKNOWN_VM);
+        return new DeviceKey(sample.getHostId(), vm, sample.getDevicePath());
+    }
+
+    /** The Kafka record key of samples and health records: {@code hostId/vm/devicePath}. */
+    public String asString() {
+        return hostId + "/" + vm + "/" + devicePath;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.virtiofleet.streams.topology;
+
+import dev.virtiofleet.avro.VirtioAlert;
+import dev.virtiofleet.avro.VirtioSample;
+import dev.virtiofleet.streams.alerts.Observation;
+import dev.virtiofleet.streams.detect.DeviceMonitor;
+import dev.virtiofleet.streams.detect.DeviceState;
+import dev.virtiofleet.streams.detect.Outcome;
+import dev.virtiofleet.streams.drift.FeatureReport;
+import dev.virtiofleet.streams.health.HealthBuilder;
+import dev.virtiofleet.streams.observe.DeviceSnapshot;
+import dev.virtiofleet.streams.observe.InvalidSampleException;
+import dev.virtiofleet.streams.observe.SampleRef;
+import dev.virtiofleet.streams.observe.SnapshotReader;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@link DeviceMonitor} per device over the sample stream, keeps each device's state in a
+ * store, and emits alert transitions, health records and feature reports. On stream time it
+ * retires devices that stopped being sampled: their alerts resolve, their health record is
+ * tombstoned, and their group hears they left.
+ */
+final class DeviceProcessor implements Processor<String, VirtioSample, String, DetectorOutput> {
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceProcessor.class);
+
+    private final DeviceMonitor monitor;
+    private final Duration goneAfter;
+    private ProcessorContext<String, DetectorOutput> context;
+    private KeyValueStore<String, DeviceState> store;
+
+    DeviceProcessor(DeviceMonitor monitor, Duration goneAfter) {
+        this.monitor = monitor;
+        this.goneAfter = goneAfter;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, DetectorOutput> context) {
+        this.context = context;
+        this.store = context.getStateStore(DetectionTopology.DEVICE_STORE);
+        Duration checkEvery = goneAfter.dividedBy(4).isZero() ? goneAfter : goneAfter.dividedBy(4);
+        context.schedule(checkEvery, PunctuationType.STREAM_TIME, this::retireSilentDevices);
+    }
+
+    @Override
+    public void process(Record<String, VirtioSample> record) {
+        if (record.value() == null) {
+            return;
+        }
+        DeviceSnapshot snapshot;
+        try {
+            snapshot = SnapshotReader.read(record.value());
+        } catch (InvalidSampleException e) {
+            // Thrown on so that Kafka Streams' processing exception handler puts the source record in
+            // the dead-letter topic with this reason, like an undecodable one; processing continues.
+            throw new PoisonSampleException(record.value(), e);
+        }
+        String key = snapshot.key().asString();
+        Optional<DeviceState> prior = Optional.ofNullable(store.get(key));
+        switch (monitor.step(prior, snapshot)) {
+            case Outcome.Tracked tracked -> {
+                store.put(key, tracked.state());
+                forwardAlerts(tracked.alerts());
+                forward(key, new DetectorOutput.Health(Optional.of(HealthBuilder.of(tracked.state(), snapshot))), record.timestamp());
+                tracked.featureReport().ifPresent(report -> forwardReport(report, record.timestamp()));
+            }
+            case Outcome.Gone gone -> {
+                store.delete(key);
+                forwardGone(key, gone, record.timestamp());
+            }
+            case Outcome.Ignored ignored -> LOG.debug("sample for {} ignored: {}", key, ignored.reason());
+        }
+    }
+
+    private void retireSilentDevices(long streamTime) {
+        Instant now = Instant.ofEpochMilli(streamTime);
+        List<KeyValue<String, DeviceState>> silent = new ArrayList<>();
+        try (KeyValueIterator<String, DeviceState> all = store.all()) {
+            all.forEachRemaining(entry -> {
+                if (!entry.value.lastSample().eventTime().plus(goneAfter).isAfter(now)) {
+                    silent.add(entry);
+                }
+            });
+        }
+        for (KeyValue<String, DeviceState> entry : silent) {
+            SampleRef last = entry.value.lastSample();
+            Observation end = new Observation(new SampleRef(now, last.agentRunId(), last.agentSequence()),
+                    "no sample since " + last.eventTime() + " (device gone for " + goneAfter + ")", Map.of(), Map.of());
+            store.delete(entry.key);
+            forwardGone(entry.key, monitor.retire(entry.value, end), streamTime);
+        }
+    }
+
+    private void forwardGone(String key, Outcome.Gone gone, long timestamp) {
+        forwardAlerts(gone.alerts());
+        forward(key, new DetectorOutput.Health(Optional.empty()), timestamp);
+        gone.departure().ifPresent(report -> forwardReport(report, timestamp));
+    }
+
+    private void forwardReport(FeatureReport report, long timestamp) {
+        report.groupKey().ifPresent(group -> forward(group, new DetectorOutput.Features(report), timestamp));
+    }
+
+    private void forwardAlerts(List<VirtioAlert> alerts) {
+        for (VirtioAlert alert : alerts) {
+            forward(alert.getAlertId(), new DetectorOutput.Alert(alert), alert.getEventTime().toEpochMilli());
+        }
+    }
+
+    private void forward(String key, DetectorOutput output, long timestamp) {
+        context.forward(new Record<>(key, output, timestamp));
+    }
+}

@@ -1,0 +1,197 @@
+package dev.virtiofleet.streams.topology;
+
+import dev.virtiofleet.avro.AlertKind;
+import dev.virtiofleet.avro.Severity;
+import dev.virtiofleet.qapi.features.FeatureSet;
+import dev.virtiofleet.streams.alerts.Episode;
+import dev.virtiofleet.streams.alerts.Observation;
+import dev.virtiofleet.streams.observe.DeviceIdentity;
+import dev.virtiofleet.streams.observe.DeviceKey;
+import dev.virtiofleet.streams.observe.SampleRef;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Binary encoding of the records kept in state stores and passed between sub-topologies. Written by
+ * hand rather than by reflection: compact (the state of 60,000 queues is stored and replicated),
+ * no null ambiguity, and a leading version byte per value lets a later release read what this one
+ * wrote.
+ */
+final class StateCodec {
+    private StateCodec() {}
+
+    interface Writer<T> {
+        void write(DataOutputStream out, T value) throws IOException;
+    }
+
+    interface Reader<T> {
+        T read(DataInputStream in) throws IOException;
+    }
+
+    /** A serde of one versioned record type; {@code null} stays {@code null} (tombstones). */
+    static <T> Serde<T> serde(String what, byte version, Writer<T> writer, Reader<T> reader) {
+        Serializer<T> serializer = (topic, value) -> {
+            if (value == null) {
+                return null;
+            }
+            var bytes = new ByteArrayOutputStream(256);
+            try (var out = new DataOutputStream(bytes)) {
+                out.writeByte(version);
+                writer.write(out, value);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return bytes.toByteArray();
+        };
+        Deserializer<T> deserializer = (topic, bytes) -> {
+            if (bytes == null) {
+                return null;
+            }
+            try (var in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+                byte found = in.readByte();
+                if (found != version) {
+                    throw new SerializationException(what + " version " + found + " is not readable (this release reads " + version + ")");
+                }
+                return reader.read(in);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new SerializationException(what + " does not decode: " + e.getMessage(), e);
+            }
+        };
+        return org.apache.kafka.common.serialization.Serdes.serdeFrom(serializer, deserializer);
+    }
+
+    static void writeIdentity(DataOutputStream out, DeviceIdentity identity) throws IOException {
+        out.writeUTF(identity.key().hostId());
+        out.writeUTF(identity.key().vm());
+        out.writeUTF(identity.key().devicePath());
+        writeOptionalString(out, identity.vmName());
+        writeOptionalString(out, identity.vmUuid());
+        out.writeUTF(identity.deviceName());
+        out.writeInt(identity.deviceId().orElse(-1));
+        writeOptionalString(out, identity.group());
+    }
+
+    static DeviceIdentity readIdentity(DataInputStream in) throws IOException {
+        DeviceKey key = new DeviceKey(in.readUTF(), in.readUTF(), in.readUTF());
+        Optional<String> vmName = readOptionalString(in);
+        Optional<String> vmUuid = readOptionalString(in);
+        String deviceName = in.readUTF();
+        int deviceId = in.readInt();
+        Optional<String> group = readOptionalString(in);
+        return new DeviceIdentity(key, vmName, vmUuid, deviceName, deviceId < 0 ? Optional.empty() : Optional.of(deviceId), group);
+    }
+
+    static void writeEpisode(DataOutputStream out, Episode episode) throws IOException {
+        out.writeUTF(episode.alertId());
+        out.writeUTF(episode.severity().name());
+        writeObservation(out, episode.first());
+        writeObservation(out, episode.fired());
+        out.writeBoolean(episode.clearing().isPresent());
+        if (episode.clearing().isPresent()) {
+            writeObservation(out, episode.clearing().get());
+        }
+    }
+
+    static Episode readEpisode(DataInputStream in) throws IOException {
+        String alertId = in.readUTF();
+        Severity severity = Severity.valueOf(in.readUTF());
+        Observation first = readObservation(in);
+        Observation fired = readObservation(in);
+        Optional<Observation> clearing = in.readBoolean() ? Optional.of(readObservation(in)) : Optional.empty();
+        return new Episode(alertId, severity, first, fired, clearing);
+    }
+
+    static AlertKind readKind(DataInputStream in) throws IOException {
+        return AlertKind.valueOf(in.readUTF());
+    }
+
+    static void writeRef(DataOutputStream out, SampleRef ref) throws IOException {
+        out.writeLong(ref.eventTime().toEpochMilli());
+        out.writeUTF(ref.agentRunId());
+        out.writeLong(ref.agentSequence());
+    }
+
+    static SampleRef readRef(DataInputStream in) throws IOException {
+        return new SampleRef(Instant.ofEpochMilli(in.readLong()), in.readUTF(), in.readLong());
+    }
+
+    static void writeObservation(DataOutputStream out, Observation observation) throws IOException {
+        writeRef(out, observation.ref());
+        out.writeUTF(observation.text());
+        out.writeInt(observation.values().size());
+        for (Map.Entry<String, Long> value : observation.values().entrySet()) {
+            out.writeUTF(value.getKey());
+            out.writeLong(value.getValue());
+        }
+        out.writeInt(observation.details().size());
+        for (Map.Entry<String, String> detail : observation.details().entrySet()) {
+            out.writeUTF(detail.getKey());
+            out.writeUTF(detail.getValue());
+        }
+    }
+
+    static Observation readObservation(DataInputStream in) throws IOException {
+        SampleRef ref = readRef(in);
+        String text = in.readUTF();
+        Map<String, Long> values = new HashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            values.put(in.readUTF(), in.readLong());
+        }
+        Map<String, String> details = new HashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            details.put(in.readUTF(), in.readUTF());
+        }
+        return new Observation(ref, text, values, details);
+    }
+
+    static void writeFeatures(DataOutputStream out, FeatureSet features) throws IOException {
+        out.writeInt(features.symbols().size());
+        for (String symbol : features.symbols()) {
+            out.writeUTF(symbol);
+        }
+        out.writeLong(features.unknownBits());
+        out.writeInt(features.unparseable().size());
+        for (String entry : features.unparseable()) {
+            out.writeUTF(entry);
+        }
+    }
+
+    static FeatureSet readFeatures(DataInputStream in) throws IOException {
+        var symbols = new LinkedHashSet<String>();
+        for (int i = in.readInt(); i > 0; i--) {
+            symbols.add(in.readUTF());
+        }
+        long unknown = in.readLong();
+        List<String> unparseable = new ArrayList<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            unparseable.add(in.readUTF());
+        }
+        return new FeatureSet(symbols, unknown, unparseable);
+    }
+
+    static void writeOptionalString(DataOutputStream out, Optional<String> value) throws IOException {
+        out.writeBoolean(value.isPresent());
+        if (value.isPresent()) {
+            out.writeUTF(value.get());
+        }
+    }
+
+    static Optional<String> readOptionalString(DataInputStream in) throws IOException {
+        return in.readBoolean() ? Optional.of(in.readUTF()) : Optional.empty();
+    }
+}

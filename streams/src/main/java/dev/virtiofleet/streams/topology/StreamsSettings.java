@@ -1,0 +1,72 @@
+package dev.virtiofleet.streams.topology;
+
+import dev.virtiofleet.streams.config.ConfigException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+
+/**
+ * How the detection application runs in Kafka Streams. Exactly-once v2 is fixed, not a setting:
+ * an alert FIRING twice or a RESOLVED lost on a crash is what this application must not do.
+ *
+ * @param applicationId Kafka Streams application id (consumer group, changelog topic prefix)
+ * @param bootstrapServers Kafka bootstrap servers, host:port[,host:port...]
+ * @param stateDir where RocksDB state lives; Kafka Streams' default when empty
+ * @param standbyReplicas warm copies of each store on other instances, for fast failover
+ * @param commitInterval how often results are committed (and become visible to read_committed readers)
+ * @param instanceId a stable name for this instance (e.g. its host name): static group membership,
+ *     so that an instance restarted after a crash takes its partitions back at once instead of
+ *     after a session timeout and a rebalance
+ * @param advertisedRest host:port at which other instances reach this one's REST API
+ *     ({@code application.server}); without it the instance answers only for its own partitions
+ */
+public record StreamsSettings(String applicationId, String bootstrapServers, Optional<Path> stateDir, int standbyReplicas,
+        Duration commitInterval, Optional<String> instanceId, Optional<String> advertisedRest) {
+
+    public StreamsSettings {
+        if (!applicationId.matches("[A-Za-z0-9._-]+")) {
+            throw new ConfigException("application-id", applicationId, "letters, digits, '.', '_' and '-' only, not empty");
+        }
+        if (!bootstrapServers.matches("[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*")) {
+            throw new ConfigException("bootstrap-servers", bootstrapServers, "host:port[,host:port...]");
+        }
+        if (standbyReplicas < 0) {
+            throw new ConfigException("standby-replicas", Integer.toString(standbyReplicas), "0 or more");
+        }
+        if (instanceId.isPresent() && !instanceId.get().matches("[A-Za-z0-9._-]+")) {
+            throw new ConfigException("instance-id", instanceId.get(), "letters, digits, '.', '_' and '-' only, not empty");
+        }
+        if (advertisedRest.isPresent() && !advertisedRest.get().matches("[^:\\s]+:\\d+")) {
+            throw new ConfigException("rest.advertised", advertisedRest.get(), "host:port");
+        }
+        if (commitInterval.isNegative() || commitInterval.isZero()) {
+            throw new ConfigException("commit-interval", commitInterval.toString(), "a positive duration");
+        }
+    }
+
+    /** @param topics names the dead-letter topic Kafka Streams' own handlers write poison records to (KIP-1034) */
+    public Properties toProperties(Topics topics) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
+        props.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, SampleTimestampExtractor.class);
+        // Poison records go to the dead-letter topic with the reason; processing continues.
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.deadLetters());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OutputErrorHandler.class);
+        stateDir.ifPresent(dir -> props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString()));
+        instanceId.ifPresent(id -> props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), id));
+        advertisedRest.ifPresent(address -> props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, address));
+        return props;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.virtiofleet.streams.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.virtiofleet.avro.AlertKind;
+import dev.virtiofleet.streams.config.ConfigException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class StreamsAppConfigTest {
+
+    @Test
+    void flatKeysConfigureStreamsTopicsAndDetection() {
+        StreamsAppConfig config = StreamsAppConfig.fromProperties(Map.of(
+                "bootstrap-servers", "kafka-1:9092,kafka-2:9092",
+                "standby-replicas", "1",
+                "topics.alerts", "fleet.alerts",
+                "detect.rules.queue-stalled.fire-after", "1m"));
+
+        Properties props = config.streams().toProperties(config.topics());
+        assertEquals(StreamsConfig.EXACTLY_ONCE_V2, props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        assertEquals("virtio-fleet-streams", props.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        assertEquals(1, props.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG));
+        assertEquals("virtio.samples.dlq", props.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG));
+        assertEquals("fleet.alerts", config.topics().alerts());
+        assertEquals(8470, config.restListen().getPort());
+        assertTrue(config.restListen().getAddress().isLoopbackAddress(), "loopback unless told otherwise");
+        assertEquals(Duration.ofMinutes(1), config.detection().rule(AlertKind.QUEUE_STALLED).fireAfter("virtio-blk"));
+    }
+
+    @Test
+    void mistakesAreNamed() {
+        assertMessage(Map.of(), "bootstrap-servers", "required");
+        assertMessage(Map.of("bootstrap-servers", "kafka"), "bootstrap-servers", "host:port");
+        assertMessage(Map.of("bootstrap-servers", "k:9092", "standby-replicas", "two"), "standby-replicas", "whole number");
+        assertMessage(Map.of("bootstrap-servers", "k:9092", "topics.alerts", "bad topic"), "topics.alerts", "Kafka topic name");
+        assertMessage(Map.of("bootstrap-servers", "k:9092", "rest.listen", "8470"), "rest.listen", "host:port");
+        assertMessage(Map.of("bootstrap-servers", "k:9092", "rest.advertised", "node-1"), "rest.advertised", "host:port");
+        assertMessage(Map.of("bootstrap-servers", "k:9092", "bootstrap.servers", "k:9092"), "bootstrap.servers", "unknown key");
+        assertMessage(Map.of("bootstrap-servers", "k:9092", "detect.rules.queue-stalled.fire-after", "later"),
+                "detect.rules.queue-stalled.fire-after", "duration");
+    }
+
+    private static void assertMessage(Map<String, String> properties, String key, String mentions) {
+        ConfigException error = assertThrows(ConfigException.class, () -> StreamsAppConfig.fromProperties(properties));
+        assertTrue(error.getMessage().contains("'" + key + "'") && error.getMessage().contains(mentions), error.getMessage());
+    }
+}

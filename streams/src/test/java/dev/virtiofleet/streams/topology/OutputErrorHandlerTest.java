@@ -1,0 +1,32 @@
+package dev.virtiofleet.streams.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.junit.jupiter.api.Test;
+
+class OutputErrorHandlerTest {
+    private final OutputErrorHandler handler = new OutputErrorHandler();
+    private final ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("virtio.alerts", new byte[] {1}, new byte[] {2});
+
+    @Test
+    void transientTroubleIsRetriedAndNotCounted() {
+        assertEquals(ProductionExceptionHandler.Result.RETRY,
+                handler.handleError(null, record, new TimeoutException("broker slow")).result());
+        assertEquals(0, handler.dropped());
+    }
+
+    @Test
+    void aRecordThatCanNeverBeProducedIsCountedAndProcessingResumes() {
+        assertEquals(ProductionExceptionHandler.Result.RESUME,
+                handler.handleError(null, record, new RecordTooLargeException("2 MB")).result());
+        assertEquals(ProductionExceptionHandler.Result.RESUME,
+                handler.handleSerializationError(null, record, new SerializationException("bad"),
+                        ProductionExceptionHandler.SerializationExceptionOrigin.VALUE).result());
+        assertEquals(2, handler.dropped());
+    }
+}
