@@ -3,6 +3,7 @@ package dev.virtiofleet.agent.publish;
 import dev.virtiofleet.agent.schedule.SampleSink;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.serde.FleetSerdes;
+import dev.virtiofleet.topics.DeviceKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -112,8 +113,7 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
 
     /** Kafka key of a sample: one device's history stays in one partition, in order. */
     public static String keyOf(VirtioSample sample) {
-        String vm = sample.getVmUuid() != null ? sample.getVmUuid() : sample.getVmName() != null ? sample.getVmName() : "unidentified";
-        return sample.getHostId() + "/" + vm + "/" + sample.getDevicePath();
+        return DeviceKey.of(sample).asString();
     }
 
     public PublisherStats stats() {

@@ -1,5 +1,6 @@
 package dev.virtiofleet.streams.observe;
 
+import dev.virtiofleet.topics.DeviceKey;
 import java.util.List;
 import java.util.Optional;
 

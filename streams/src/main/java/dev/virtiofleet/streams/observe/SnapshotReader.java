@@ -1,5 +1,6 @@
 package dev.virtiofleet.streams.observe;
 
+import dev.virtiofleet.topics.DeviceKey;
 import dev.virtiofleet.avro.CommandErrorKind;
 import dev.virtiofleet.avro.QueueRole;
 import dev.virtiofleet.avro.QueueSample;

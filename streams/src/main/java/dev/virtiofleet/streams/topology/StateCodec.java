@@ -6,7 +6,7 @@ import dev.virtiofleet.qapi.features.FeatureSet;
 import dev.virtiofleet.streams.alerts.Episode;
 import dev.virtiofleet.streams.alerts.Observation;
 import dev.virtiofleet.streams.observe.DeviceIdentity;
-import dev.virtiofleet.streams.observe.DeviceKey;
+import dev.virtiofleet.topics.DeviceKey;
 import dev.virtiofleet.streams.observe.SampleRef;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

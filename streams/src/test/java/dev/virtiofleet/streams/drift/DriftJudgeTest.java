@@ -7,7 +7,7 @@ import dev.virtiofleet.avro.VirtioAlert;
 import dev.virtiofleet.qapi.features.FeatureSet;
 import dev.virtiofleet.streams.config.DetectionConfig;
 import dev.virtiofleet.streams.observe.DeviceIdentity;
-import dev.virtiofleet.streams.observe.DeviceKey;
+import dev.virtiofleet.topics.DeviceKey;
 import dev.virtiofleet.streams.observe.SampleRef;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import dev.virtiofleet.avro.VirtioAlert;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.serde.FleetSerdes;
 import dev.virtiofleet.streams.config.DetectionConfig;
-import dev.virtiofleet.streams.observe.DeviceKey;
+import dev.virtiofleet.topics.DeviceKey;
 import dev.virtiofleet.streams.query.FleetStores;
 import dev.virtiofleet.streams.topology.DetectionTopology;
 import dev.virtiofleet.streams.topology.StreamsSettings;

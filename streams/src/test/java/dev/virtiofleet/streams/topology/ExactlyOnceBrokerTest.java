@@ -15,7 +15,7 @@ import dev.virtiofleet.kafka.EmbeddedKafkaBroker;
 import dev.virtiofleet.serde.FleetSerdes;
 import dev.virtiofleet.streams.app.DetectionApplication;
 import dev.virtiofleet.streams.app.StreamsAppConfig;
-import dev.virtiofleet.streams.observe.DeviceKey;
+import dev.virtiofleet.topics.DeviceKey;
 import dev.virtiofleet.streams.testing.DetectionMain;
 import dev.virtiofleet.streams.testing.Samples;
 import java.io.BufferedReader;

@@ -25,7 +25,7 @@ import dev.virtiofleet.avro.Severity;
 import dev.virtiofleet.avro.VirtioAlert;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.streams.config.DetectionConfig;
-import dev.virtiofleet.streams.observe.DeviceKey;
+import dev.virtiofleet.topics.DeviceKey;
 import dev.virtiofleet.streams.testing.DetectionDriver;
 import dev.virtiofleet.streams.testing.Samples;
 import java.nio.file.Path;

@@ -1,10 +1,11 @@
-package dev.virtiofleet.streams.observe;
+package dev.virtiofleet.topics;
 
 import dev.virtiofleet.avro.VirtioSample;
 import java.util.Optional;
 
 /**
- * Which device a sample belongs to: host, VM and QOM path. The VM is named by its UUID, falling back
+ * Which device a sample belongs to: host, VM and QOM path; also the Kafka key of samples and
+ * health records, so the agent and the streams application partition a device the same way. The VM is named by its UUID, falling back
  * to its name, so that a VM without a UUID is still tracked as one device per path.
  *
  * @param hostId hypervisor host
