@@ -65,6 +65,25 @@ public final class ScenarioReader {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final List<String> MACHINES = List.of("transcript-guest");
 
+    /** What {@link #parseDuration} accepts. */
+    public static final String DURATION_EXAMPLES = "500ms, 30s, 5m, 2h, 1d";
+
+    /** A duration as scenario files write it: a whole number and one of the units ms, s, m, h, d. */
+    public static Optional<Duration> parseDuration(String text) {
+        Matcher m = DURATION.matcher(text);
+        if (!m.matches() || m.group(1).length() > 12) {
+            return Optional.empty();
+        }
+        long amount = Long.parseLong(m.group(1));
+        return Optional.of(switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+        });
+    }
+
     /** Reads a scenario file. */
     public Scenario read(Path file) throws IOException, ScenarioException {
         return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
@@ -169,7 +188,7 @@ public final class ScenarioReader {
             int digits = String.valueOf(count - 1).length();
             for (long i = 0; i < count; i++) {
                 String vmName = count == 1 ? name.get() : name.get() + "-" + String.format("%0" + digits + "d", i);
-                UUID uuid = UUID.nameUUIDFromBytes((seed + "/" + host + "/" + vmName).getBytes(StandardCharsets.UTF_8));
+                UUID uuid = Scenario.vmUuid(seed, host, vmName);
                 VmSpec spec = ReferenceMachines.transcriptGuest(vmName, uuid, net.get(), blkQueues,
                         blkBackend.equals("vhost-user"));
                 Map<QueueRef, Traffic> traffic = i == 0 ? traffic(node.path("traffic"), path + ".traffic", spec)
@@ -333,7 +352,8 @@ public final class ScenarioReader {
                 return Optional.empty();
             }
             Fault fault = kind.build(new FaultKind.Targeted(vm.get(), device, queue, feature));
-            return at.map(when -> new TimelineStep(when, inject, parts[0], parts[1], fault));
+            String description = kindName + " " + target + (feature.isEmpty() ? "" : " " + feature);
+            return at.map(when -> new TimelineStep(when, inject, parts[0], parts[1], fault, description));
         }
 
         private static Optional<String> featureUnfit(FaultKind kind, DeviceSpec spec, long bit) {
@@ -426,19 +446,11 @@ public final class ScenarioReader {
         }
 
         private Optional<Duration> duration(JsonNode node, String path) {
-            Matcher m = node == null ? null : DURATION.matcher(node.asText());
-            if (m == null || !node.isTextual() || !m.matches()) {
-                problems.add(path + " = " + shown(node) + ": a duration such as 500ms, 30s, 5m, 2h, 1d is required");
-                return Optional.empty();
+            Optional<Duration> duration = node != null && node.isTextual() ? parseDuration(node.asText()) : Optional.empty();
+            if (duration.isEmpty()) {
+                problems.add(path + " = " + shown(node) + ": a duration such as " + DURATION_EXAMPLES + " is required");
             }
-            long amount = Long.parseLong(m.group(1));
-            return Optional.of(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "h" -> Duration.ofHours(amount);
-                default -> Duration.ofDays(amount);
-            });
+            return duration;
         }
 
         private static String shown(JsonNode node) {

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,10 +95,20 @@ public final class ScenarioRun implements AutoCloseable {
 
     /** Applies the timeline in real time: checks for due steps every {@code tick} on {@code executor}. */
     public ScheduledFuture<?> runTimelineOn(ScheduledExecutorService executor, Duration tick) {
+        return runTimelineOn(executor, tick, step -> {});
+    }
+
+    /** As {@link #runTimelineOn(ScheduledExecutorService, Duration)}, telling {@code applied} each step taken. */
+    public ScheduledFuture<?> runTimelineOn(ScheduledExecutorService executor, Duration tick, Consumer<TimelineStep> applied) {
         if (tick.isNegative() || tick.isZero()) {
             throw new IllegalArgumentException("timeline tick must be positive, got " + tick);
         }
-        return executor.scheduleAtFixedRate(this::applyDueSteps, 0, tick.toNanos(), TimeUnit.NANOSECONDS);
+        return executor.scheduleAtFixedRate(() -> applyDueSteps().forEach(applied), 0, tick.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The hosts' names, in the scenario's order. */
+    public List<String> hostNames() {
+        return List.copyOf(hosts.keySet());
     }
 
     /** When the next step is due, as an offset from the start; empty once the timeline is done. */

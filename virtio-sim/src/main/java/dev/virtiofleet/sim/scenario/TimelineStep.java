@@ -11,5 +11,12 @@ import java.time.Duration;
  * @param host the host the VM runs on
  * @param vm the VM's name
  * @param fault what to switch
+ * @param description the fault's kind, target and feature as the scenario file names them
  */
-public record TimelineStep(Duration at, boolean inject, String host, String vm, Fault fault) {}
+public record TimelineStep(Duration at, boolean inject, String host, String vm, Fault fault, String description) {
+    /** E.g. {@code at 60s inject backend-hang hv-01/db-1/blk0/0}. */
+    @Override
+    public String toString() {
+        return "at " + at.toString().substring(2).toLowerCase() + " " + (inject ? "inject " : "recover ") + description;
+    }
+}

@@ -1,0 +1,223 @@
+package dev.virtiofleet.sim.load;
+
+import dev.virtiofleet.avro.VirtioSample;
+import dev.virtiofleet.serde.FleetSerdes;
+import dev.virtiofleet.sim.machine.SimulatedVm;
+import dev.virtiofleet.sim.qmp.QemuVersion;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The direct-to-Kafka load mode: sweeps simulated VMs in process ({@link InProcessSweep}) and
+ * publishes the samples as an agent on each host would (same key, serde, topic and producer
+ * guarantees), without QMP sockets, at rates no agent fleet on one machine could produce. Each
+ * host gets its own run id and sequence; each VM is swept by one thread, so a device's samples
+ * stay in order.
+ */
+public final class DirectKafkaLoad implements AutoCloseable {
+    private static final Duration MAX_BLOCK = Duration.ofSeconds(10);
+    private final DirectLoadConfig config;
+    private final Producer<byte[], byte[]> producer;
+    private final List<List<Swept>> shares = new ArrayList<>();
+    private final List<HostRun> runs = new ArrayList<>();
+    private final Pacer pacer;
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder acknowledged = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final AtomicReference<String> lastFailure = new AtomicReference<>();
+    private final List<Thread> background = new ArrayList<>();
+    private volatile boolean stopping;
+
+    /** Prepares to sweep {@code hosts} (host id to its VMs) and connects the producer. */
+    public DirectKafkaLoad(Map<String, List<SimulatedVm>> hosts, DirectLoadConfig config, InstantSource clock) {
+        this.config = config;
+        this.pacer = new Pacer(config.samplesPerSecond());
+        for (int t = 0; t < config.threads(); t++) {
+            shares.add(new ArrayList<>());
+        }
+        int next = 0;
+        for (Map.Entry<String, List<SimulatedVm>> host : hosts.entrySet()) {
+            HostRun run = new HostRun(host.getKey(), UUID.randomUUID().toString());
+            runs.add(run);
+            for (SimulatedVm vm : host.getValue()) {
+                shares.get(next++ % shares.size()).add(new Swept(run, new InProcessSweep(vm, QemuVersion.DEBIAN_7_2, clock)));
+            }
+        }
+        if (next == 0) {
+            throw new IllegalArgumentException("no VMs to sweep");
+        }
+        this.producer = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            producer.partitionsFor(config.topic());
+        } catch (KafkaException e) {
+            producer.close(Duration.ZERO);
+            throw new KafkaUnavailableException("topic " + config.topic() + " is not available at " + config.bootstrapServers()
+                    + " within " + MAX_BLOCK.toSeconds() + " s: " + e.getMessage(), e);
+        }
+    }
+
+    /** Kafka could not be reached, or the topic does not exist there. */
+    public static final class KafkaUnavailableException extends RuntimeException {
+        KafkaUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The agent's producer settings: idempotent, acks from all replicas, zstd, batched; the
+     * benchmark's raw producer uses the same so that only the samples' making differs.
+     */
+    public static Map<String, Object> producerProperties(DirectLoadConfig config) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L << 20);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
+        props.putAll(config.kafka());
+        return props;
+    }
+
+    /** The sample's Kafka key, as the agent writes it: {@code hostId/vmUuid-or-name/devicePath}. */
+    public static String keyOf(VirtioSample sample) {
+        String vm = sample.getVmUuid() != null ? sample.getVmUuid() : sample.getVmName() != null ? sample.getVmName() : "unidentified";
+        return sample.getHostId() + "/" + vm + "/" + sample.getDevicePath();
+    }
+
+    /**
+     * Sweeps every VM {@code rounds} times on the configured threads, publishing as it goes, and
+     * returns once the broker acknowledged (or the producer gave up on) everything sent.
+     */
+    public LoadStats publishRounds(long rounds) throws InterruptedException {
+        List<Thread> workers = new ArrayList<>();
+        for (List<Swept> share : shares) {
+            if (!share.isEmpty()) {
+                workers.add(Thread.ofPlatform().name("direct-load-" + workers.size()).start(() -> sweep(share, rounds)));
+            }
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        producer.flush();
+        return stats();
+    }
+
+    /** Publishes in the background, round after round, until {@link #close()}. */
+    public synchronized void start() {
+        if (!background.isEmpty()) {
+            throw new IllegalStateException("the direct load is already running");
+        }
+        for (List<Swept> share : shares) {
+            if (!share.isEmpty()) {
+                background.add(Thread.ofPlatform().daemon().name("direct-load-" + background.size())
+                        .start(() -> sweep(share, Long.MAX_VALUE)));
+            }
+        }
+    }
+
+    public LoadStats stats() {
+        return new LoadStats(sent.sum(), acknowledged.sum(), failed.sum(), Optional.ofNullable(lastFailure.get()));
+    }
+
+    /** The hosts' runs: run ids and how many sequence numbers each handed out. */
+    public List<HostRun> runs() {
+        return List.copyOf(runs);
+    }
+
+    /** Stops publishing and waits until what was sent is acknowledged. */
+    @Override
+    public void close() {
+        stopping = true;
+        boolean interrupted = false;
+        for (Thread worker : background) {
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        producer.close(MAX_BLOCK);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void sweep(List<Swept> share, long rounds) {
+        Serializer<VirtioSample> serializer = FleetSerdes.singleObject().sample().serializer();
+        for (long round = 0; round < rounds && !stopping; round++) {
+            for (Swept swept : share) {
+                for (VirtioSample sample : swept.sweep().sweep(swept.run())) {
+                    pacer.await();
+                    byte[] key = keyOf(sample).getBytes(StandardCharsets.UTF_8);
+                    byte[] value = serializer.serialize(config.topic(), sample);
+                    try {
+                        producer.send(new ProducerRecord<>(config.topic(), key, value), (metadata, failure) -> {
+                            if (failure == null) {
+                                acknowledged.increment();
+                            } else {
+                                failed(failure);
+                            }
+                        });
+                        sent.increment();
+                    } catch (KafkaException e) {
+                        failed(e);
+                    }
+                }
+                if (stopping) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void failed(Exception failure) {
+        failed.increment();
+        lastFailure.set(failure.toString());
+    }
+
+    private record Swept(HostRun run, InProcessSweep sweep) {}
+
+    /** Hands out evenly spaced send slots over all threads; without a rate, never waits. */
+    private static final class Pacer {
+        private final long intervalNanos;
+        private final AtomicLong nextSlot = new AtomicLong(System.nanoTime());
+
+        Pacer(double perSecond) {
+            this.intervalNanos = perSecond == 0 ? 0 : Math.max(1, Math.round(1e9 / perSecond));
+        }
+
+        void await() {
+            if (intervalNanos == 0) {
+                return;
+            }
+            long now = System.nanoTime();
+            // A thread that fell behind does not earn a burst: slots in the past are not saved up.
+            long slot = nextSlot.getAndUpdate(s -> Math.max(s, now) + intervalNanos);
+            long wait = Math.max(slot, now) - now;
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+        }
+    }
+}
