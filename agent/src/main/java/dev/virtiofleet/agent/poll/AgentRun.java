@@ -1,5 +1,7 @@
 package dev.virtiofleet.agent.poll;
 
+import dev.virtiofleet.agent.qmp.QmpOutcome;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,14 +16,21 @@ public final class AgentRun {
     private final String runId;
     private final AtomicLong lastSequence = new AtomicLong(-1);
     private final OutcomeTally outcomes = new OutcomeTally();
+    private final CommandObserver observer;
 
     public AgentRun(String hostId, String runId) {
-        this.hostId = Objects.requireNonNull(hostId, "hostId");
-        this.runId = Objects.requireNonNull(runId, "runId");
+        this(hostId, runId, CommandObserver.NONE);
     }
 
-    public static AgentRun start(String hostId) {
-        return new AgentRun(hostId, UUID.randomUUID().toString());
+    public AgentRun(String hostId, String runId, CommandObserver observer) {
+        this.hostId = Objects.requireNonNull(hostId, "hostId");
+        this.runId = Objects.requireNonNull(runId, "runId");
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
+
+    /** A new run with a random id, whose commands are reported to {@code observer}. */
+    public static AgentRun start(String hostId, CommandObserver observer) {
+        return new AgentRun(hostId, UUID.randomUUID().toString(), observer);
     }
 
     public String hostId() {
@@ -34,6 +43,11 @@ public final class AgentRun {
 
     long nextSequence() {
         return lastSequence.incrementAndGet();
+    }
+
+    void completed(String command, QmpOutcome outcome, Duration latency) {
+        outcomes.count(outcome);
+        observer.completed(command, outcome, latency);
     }
 
     /** Command outcomes of all VMs so far. */

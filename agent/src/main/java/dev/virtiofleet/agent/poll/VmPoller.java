@@ -18,6 +18,7 @@ import dev.virtiofleet.qapi.VirtQueueStatus;
 import dev.virtiofleet.qapi.VirtioInfo;
 import dev.virtiofleet.qapi.VirtioStatus;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -333,8 +334,9 @@ public final class VmPoller implements AutoCloseable {
     }
 
     private CompletableFuture<QmpOutcome> sendCounted(QmpCommand command) {
+        long sentAt = System.nanoTime();
         CompletableFuture<QmpOutcome> outcome = connection.send(command);
-        outcome.thenAccept(run.outcomes()::count);
+        outcome.thenAccept(o -> run.completed(command.execute(), o, Duration.ofNanos(System.nanoTime() - sentAt)));
         return outcome;
     }
 

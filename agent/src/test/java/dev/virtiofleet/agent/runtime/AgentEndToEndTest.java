@@ -1,0 +1,306 @@
+package dev.virtiofleet.agent.runtime;
+
+import static dev.virtiofleet.agent.testing.QmpScripts.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.virtiofleet.agent.publish.SamplePublisher;
+import dev.virtiofleet.agent.schedule.VmStatus;
+import dev.virtiofleet.agent.testing.QmpScripts;
+import dev.virtiofleet.agent.testing.TestQmpServer;
+import dev.virtiofleet.agent.testing.TranscriptReplay;
+import dev.virtiofleet.avro.AgentHeartbeat;
+import dev.virtiofleet.avro.MonitorState;
+import dev.virtiofleet.avro.VirtioSample;
+import dev.virtiofleet.avro.VmReport;
+import dev.virtiofleet.kafka.KafkaBroker;
+import dev.virtiofleet.kafka.KafkaBrokerExtension;
+import dev.virtiofleet.qapi.QapiReader;
+import dev.virtiofleet.serde.FleetSerdes;
+import dev.virtiofleet.testing.Transcript;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole agent, configured from YAML, against test QMP servers on real unix sockets and a real
+ * Kafka broker: what arrives on the topics, what /metrics says, and that a hung VM among a hundred
+ * holds no other back.
+ */
+@ExtendWith(KafkaBrokerExtension.class)
+class AgentEndToEndTest {
+    private static final String RUNNING = "qemu-7.2-linux-6.1-guest-running.txt";
+
+    @TempDir
+    Path spool;
+
+    private Path socketDir;
+    private final List<TestQmpServer> servers = new ArrayList<>();
+
+    @AfterEach
+    void stopServers() throws IOException {
+        for (TestQmpServer server : servers) {
+            server.close();
+        }
+        if (socketDir != null) {
+            Files.deleteIfExists(socketDir);
+        }
+    }
+
+    @Test
+    void samplesHeartbeatsAndMetricsOfTwoVmsArrive(KafkaBroker broker) throws Exception {
+        Topics topics = Topics.create(broker, "e2e");
+        serveVm("vm-a", TranscriptReplay.of(RUNNING));
+        // vm-b's rng device was unplugged between list and query: an expected QMP error.
+        serveVm("vm-b", TranscriptReplay.of(RUNNING).answer(QapiReader.X_QUERY_VIRTIO_STATUS,
+                json("{\"path\": \"/machine/peripheral/rng0/virtio-backend\"}"),
+                json("{\"error\": {\"class\": \"GenericError\", \"desc\": \"Path /machine/peripheral/rng0/virtio-backend is not a VirtIODevice\"}}")));
+        int devices = Transcript.named(RUNNING).exchanges().stream()
+                .filter(e -> e.execute().equals(QapiReader.X_QUERY_VIRTIO)).findFirst().orElseThrow().response().get("return").size();
+
+        AgentHeartbeat last;
+        String metrics;
+        try (Agent agent = Agent.start(config(broker, topics, Duration.ofMillis(200), Duration.ofSeconds(5), freePort()), "test-version")) {
+            await("three sweeps of both VMs, delivered", () -> agent.vms().size() == 2
+                    && agent.vms().stream().allMatch(vm -> vm.sampledSweeps() >= 3)
+                    && agent.publisherStats().delivered() >= 6L * devices);
+            metrics = scrape(agent);
+            last = agent.heartbeat();
+        }
+
+        List<VirtioSample> samples = consume(broker, topics.samples(), FleetSerdes.singleObject().sample().deserializer()::deserialize,
+                (key, sample) -> assertEquals(SamplePublisher.keyOf(sample), key), (int) (last.getLastSampleSequence() + 1));
+        assertEquals(last.getLastSampleSequence() + 1, samples.size(), "every sample made arrives, once");
+        assertEquals(samples.size(), samples.stream().map(VirtioSample::getAgentSequence).distinct().count());
+        Map<String, Set<String>> devicesByVm = samples.stream().collect(Collectors.groupingBy(VirtioSample::getVmName,
+                Collectors.mapping(VirtioSample::getDevicePath, Collectors.toSet())));
+        assertEquals(Set.of("vm-a", "vm-b"), devicesByVm.keySet());
+        devicesByVm.values().forEach(paths -> assertEquals(devices, paths.size()));
+        samples.forEach(sample -> assertEquals("hv-e2e", sample.getHostId()));
+
+        List<AgentHeartbeat> heartbeats = consume(broker, topics.heartbeats(), FleetSerdes.singleObject().heartbeat().deserializer()::deserialize,
+                (key, heartbeat) -> assertEquals("hv-e2e", key), 2);
+        assertTrue(heartbeats.size() >= 2, "a heartbeat every interval: " + heartbeats.size());
+        AgentHeartbeat latest = heartbeats.get(heartbeats.size() - 1);
+        assertEquals("test-version", latest.getAgentVersion());
+        assertEquals(200, latest.getPollIntervalMs());
+        assertEquals(last.getAgentRunId(), latest.getAgentRunId());
+        assertTrue(latest.getOutcomes().getReplies() > 0, latest.getOutcomes().toString());
+        assertTrue(heartbeats.stream().anyMatch(h -> h.getVms().size() == 2 && h.getVms().stream()
+                .allMatch(vm -> vm.getMonitorState() == MonitorState.CONNECTED && vm.getVirtioDevices() == devices)), "VM reports");
+        assertEquals(Set.of("vm-a", "vm-b"), last.getVms().stream().map(VmReport::getVmName).collect(Collectors.toSet()));
+        assertEquals(Map.of(), last.getDroppedSamples());
+        assertEquals(0, last.getSpooledSamples());
+
+        // Self-metrics after those sweeps.
+        assertTrue(value(metrics, "virtiofleet_agent_command_duration_seconds_count{command=\"x-query-virtio\"}") >= 6, metrics);
+        assertTrue(value(metrics, "virtiofleet_agent_command_duration_seconds_bucket{command=\"x-query-virtio-status\",le=\"+Inf\"}") >= 6L * devices);
+        double statusSeconds = value(metrics, "virtiofleet_agent_command_duration_seconds_sum{command=\"x-query-virtio-status\"}");
+        assertTrue(statusSeconds > 0 && statusSeconds < 6L * devices * 5, "plausible latency sum " + statusSeconds);
+        assertTrue(value(metrics, "virtiofleet_agent_command_outcomes_total{command=\"x-query-virtio-queue-status\",outcome=\"reply\"}") > 0);
+        assertTrue(value(metrics, "virtiofleet_agent_command_outcomes_total{command=\"x-query-virtio-status\","
+                + "error_class=\"GenericError\",outcome=\"qmp_error\"}") >= 3, "an expected QMP error, counted by class");
+        assertEquals(0, value(metrics, "virtiofleet_agent_dropped_samples_total{reason=\"spool-full\"}"));
+        assertEquals(2, value(metrics, "virtiofleet_agent_vms{state=\"connected\"}"));
+        assertEquals(0, value(metrics, "virtiofleet_agent_vms{state=\"circuit_open\"}"));
+        assertTrue(value(metrics, "virtiofleet_agent_samples_published_total") >= 6L * devices);
+        assertTrue(value(metrics, "virtiofleet_agent_samples_polled_total") >= value(metrics, "virtiofleet_agent_samples_published_total"));
+        assertEquals(0, value(metrics, "virtiofleet_agent_spooled_samples"));
+        assertTrue(value(metrics, "virtiofleet_agent_buffered_samples") >= 0);
+        assertEquals(0, value(metrics, "virtiofleet_agent_heartbeats_failed_total"));
+        assertTrue(metrics.contains("# TYPE virtiofleet_agent_command_duration_seconds histogram"), metrics);
+        assertTrue(metrics.contains("# TYPE virtiofleet_agent_dropped_samples_total counter"), metrics);
+    }
+
+    @Test
+    void oneHungVmAmongAHundredHoldsNoOtherBack(KafkaBroker broker) throws Exception {
+        Topics topics = Topics.create(broker, "isolation");
+        TestQmpServer hung = serveVm("vm-hung", QmpScripts.neverAnswers());
+        for (int i = 0; i < 99; i++) {
+            serveVm("vm-" + i, smallGuest());
+        }
+        Duration deadline = Duration.ofSeconds(1);
+        Map<String, VmStatus> snapshot;
+        AgentHeartbeat last;
+        try (Agent agent = Agent.start(config(broker, topics, Duration.ofMillis(100), deadline, 0), "test-version")) {
+            await("the hung VM misses two deadlines", () -> agent.vms().stream()
+                    .anyMatch(vm -> vm.endpoint().equals(hung.endpoint()) && vm.timedOutSweeps() >= 2));
+            snapshot = agent.vms().stream().collect(Collectors.toMap(vm -> vm.endpoint().describe(), vm -> vm));
+            agent.close();
+            last = agent.heartbeat();
+        }
+        assertEquals(100, snapshot.size());
+        VmStatus stuck = snapshot.remove(hung.endpoint().describe());
+        assertEquals(0, stuck.sampledSweeps(), stuck.toString());
+        // Two missed deadlines took at least 2 s; a VM held back by the hung one would have swept at
+        // most twice in that time, at its own 100 ms interval about twenty times.
+        snapshot.values().forEach(vm -> {
+            assertEquals(MonitorState.CONNECTED, vm.state(), vm.toString());
+            assertTrue(vm.sampledSweeps() >= 5, "kept its interval: " + vm);
+        });
+
+        List<VirtioSample> samples = consume(broker, topics.samples(), FleetSerdes.singleObject().sample().deserializer()::deserialize,
+                (key, sample) -> {}, (int) (last.getLastSampleSequence() + 1));
+        assertEquals(last.getLastSampleSequence() + 1, samples.size(), "every sample made arrives");
+        Map<String, Long> perVm = samples.stream().collect(Collectors.groupingBy(VirtioSample::getVmName, Collectors.counting()));
+        assertFalse(perVm.containsKey("vm-hung"));
+        assertEquals(99, perVm.size());
+        snapshot.values().forEach(vm -> assertTrue(perVm.get(vm.identity().name().orElseThrow()) >= 2 * vm.sampledSweeps(),
+                vm + " delivered " + perVm.get(vm.identity().name().orElseThrow())));
+    }
+
+    /** The running guest cut down to two devices, to keep a hundred VMs at 100 ms light. */
+    private static TranscriptReplay smallGuest() {
+        return TranscriptReplay.of(RUNNING).answer(QapiReader.X_QUERY_VIRTIO, null, json("{\"return\": ["
+                + "{\"name\": \"virtio-rng\", \"path\": \"/machine/peripheral/rng0/virtio-backend\"}, "
+                + "{\"name\": \"virtio-blk\", \"path\": \"/machine/peripheral/blk0/virtio-backend\"}]}"));
+    }
+
+    private TestQmpServer serveVm(String name, TestQmpServer.Session session) throws IOException {
+        if (socketDir == null) {
+            socketDir = Files.createTempDirectory(Path.of("/tmp"), "vf-agent-");
+        }
+        TestQmpServer.Session named = session instanceof TranscriptReplay replay
+                ? replay.answer("query-name", null, json("{\"return\": {\"name\": \"" + name + "\"}}"))
+                        .answer("query-uuid", null, json("{\"return\": {\"UUID\": \"" + UUID.nameUUIDFromBytes(name.getBytes()) + "\"}}"))
+                : session;
+        TestQmpServer server = TestQmpServer.unixAt(socketDir.resolve(name + ".qmp"), named);
+        servers.add(server);
+        return server;
+    }
+
+    private AgentConfig config(KafkaBroker broker, Topics topics, Duration interval, Duration deadline, int metricsPort)
+            throws IOException {
+        return AgentConfig.parse("""
+                host-id: hv-e2e
+                discovery:
+                  socket-globs: ["%s/*.qmp"]
+                poll:
+                  interval: %dms
+                qmp:
+                  command-deadline: %dms
+                  handshake-timeout: 5s
+                publish:
+                  topic: %s
+                  spool-dir: %s
+                  close-timeout: 10s
+                heartbeat:
+                  topic: %s
+                metrics:
+                  enabled: %s
+                  listen: 127.0.0.1:%d
+                kafka:
+                  bootstrap.servers: %s
+                """.formatted(socketDir, interval.toMillis(), deadline.toMillis(), topics.samples(), spool, topics.heartbeats(),
+                metricsPort > 0, Math.max(metricsPort, 1), broker.bootstrapServers()), "test.yaml");
+    }
+
+    private record Topics(String samples, String heartbeats) {
+        static Topics create(KafkaBroker broker, String prefix) throws Exception {
+            Topics topics = new Topics(prefix + ".samples", prefix + ".heartbeats");
+            try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic(topics.samples(), 3, (short) 1), new NewTopic(topics.heartbeats(), 1, (short) 1)))
+                        .all().get();
+            }
+            return topics;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Decoder<T> {
+        T decode(String topic, byte[] bytes);
+    }
+
+    @FunctionalInterface
+    private interface RecordCheck<T> {
+        void check(String key, T value);
+    }
+
+    /** Everything on {@code topic}: at least {@code expected} records, plus whatever follows shortly after. */
+    private static <T> List<T> consume(KafkaBroker broker, String topic, Decoder<T> decoder, RecordCheck<T> check, int expected) {
+        List<T> values = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            int quietPolls = 0;
+            while (System.nanoTime() < giveUp && (values.size() < expected || quietPolls < 3)) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                quietPolls = records.isEmpty() ? quietPolls + 1 : 0;
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    T value = decoder.decode(topic, record.value());
+                    check.check(record.key(), value);
+                    values.add(value);
+                }
+            }
+        }
+        return values;
+    }
+
+    private static String scrape(Agent agent) throws Exception {
+        var address = agent.metricsAddress().orElseThrow();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + address.getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+            return response.body();
+        }
+    }
+
+    /** The value of one exact series line. */
+    private static double value(String metrics, String series) {
+        Matcher matcher = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(metrics);
+        assertTrue(matcher.find(), "no series " + series + " in\n" + metrics);
+        return Double.parseDouble(matcher.group(1));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        // A bound only against hanging forever; the assertions are on counts.
+        long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > giveUp) {
+                throw new AssertionError("gave up waiting for: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
