@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Fleet monitoring for virtio devices: QMP agent, Kafka Streams detection, virtqueue simulator.",
-        subcommands = {TopicsCommand.class, VersionCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {AgentCommand.class, TopicsCommand.class, VersionCommand.class, DemoCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
 public final class VirtioFleet {
     public static final int EXIT_OK = 0;
     public static final int EXIT_PROBLEM_FOUND = 1;

@@ -1,0 +1,82 @@
+package dev.virtiofleet.launcher;
+
+import dev.virtiofleet.agent.runtime.Agent;
+import dev.virtiofleet.agent.runtime.AgentConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Runs the per-host agent until SIGTERM/Ctrl-C: on the signal it stops polling and delivers or
+ * spools every sample it made before the JVM exits.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Poll this host's QEMU monitors (read-only QMP) and publish virtio samples and heartbeats to Kafka.",
+                "The configuration is checked at start: an unknown key, a wrong type or an unwritable spool directory ends it with exit 2.",
+                "Runs until SIGTERM/Ctrl-C (or --duration); on the signal it stops polling and delivers or spools what it holds."})
+final class AgentCommand implements Callable<Integer> {
+    /** Shutdown waits for the publisher's close timeout and a little more, never forever. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+            description = "Agent configuration (YAML; every key is shown in deploy/agent/agent.yaml)")
+    Path config;
+
+    @Option(names = "--duration", paramLabel = "ISO-8601",
+            description = "Stop after this long, e.g. PT1M (default: run until SIGTERM/Ctrl-C)")
+    Optional<Duration> runFor;
+
+    @Override
+    public Integer call() throws Exception {
+        AgentConfig agentConfig = AgentConfig.load(config);
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread onSignal = new Thread(() -> {
+            stop.countDown();
+            await(stopped, SHUTDOWN_GRACE);
+        }, "virtio-fleet-agent-shutdown");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            try (Agent agent = Agent.start(agentConfig, Version.current())) {
+                out.printf("agent: host %s running%s%n", agentConfig.hostId(), runFor.map(d -> " for " + d).orElse(" until SIGTERM/Ctrl-C"));
+                out.flush();
+                if (runFor.isPresent()) {
+                    stop.await(runFor.get().toMillis(), TimeUnit.MILLISECONDS);
+                } else {
+                    stop.await();
+                }
+            }
+            out.println("agent: stopped");
+            out.flush();
+        } finally {
+            // Only now may a signal's shutdown proceed: the agent has delivered or spooled its samples.
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook is running
+            }
+        }
+        return VirtioFleet.EXIT_OK;
+    }
+
+    private static void await(CountDownLatch latch, Duration limit) {
+        try {
+            latch.await(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

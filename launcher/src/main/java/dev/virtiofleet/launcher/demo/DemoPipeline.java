@@ -1,0 +1,147 @@
+package dev.virtiofleet.launcher.demo;
+
+import dev.virtiofleet.agent.runtime.Agent;
+import dev.virtiofleet.agent.runtime.AgentConfig;
+import dev.virtiofleet.kafka.EmbeddedKafkaBroker;
+import dev.virtiofleet.launcher.Version;
+import dev.virtiofleet.launcher.topics.TopicReconciler;
+import dev.virtiofleet.sim.scenario.Scenario;
+import dev.virtiofleet.sim.scenario.ScenarioRun;
+import dev.virtiofleet.streams.app.DetectionApplication;
+import dev.virtiofleet.streams.app.StreamsAppConfig;
+import dev.virtiofleet.topics.FleetTopics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * The whole pipeline in one process, on real parts: a Kafka broker (in-process KRaft unless an
+ * existing cluster is given), the topics, simulated hypervisors whose VMs speak QMP on unix
+ * sockets, one agent per simulated host polling them, the detection application, and the live
+ * view. Everything started is closed in reverse order.
+ */
+final class DemoPipeline implements AutoCloseable {
+
+    /** What the demo runs against and how fast it judges. */
+    record Settings(Scenario scenario, Optional<String> bootstrapServers, Path workDir, Path socketBase,
+            Duration pollInterval, Duration stallThreshold, short replicationFactor) {}
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final PrintStream out;
+    private DetectionApplication detection;
+
+    private DemoPipeline(PrintStream out) {
+        this.out = out;
+    }
+
+    static DemoPipeline start(Settings settings, PrintStream out) throws Exception {
+        DemoPipeline pipeline = new DemoPipeline(out);
+        try {
+            pipeline.startAll(settings);
+            return pipeline;
+        } catch (Exception e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private void startAll(Settings settings) throws Exception {
+        String bootstrap;
+        if (settings.bootstrapServers().isPresent()) {
+            bootstrap = settings.bootstrapServers().get();
+            out.println("kafka:   using the cluster at " + bootstrap);
+        } else {
+            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.launch(settings.workDir().resolve("kafka"));
+            started.push(broker);
+            bootstrap = broker.bootstrapServers();
+            out.println("kafka:   " + broker.description());
+        }
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            new TopicReconciler(admin).apply(FleetTopics.all(), settings.replicationFactor(), false);
+        }
+        out.println("topics:  " + FleetTopics.all().stream().map(t -> t.name()).toList());
+
+        ScenarioRun simulation = ScenarioRun.start(settings.scenario(), settings.socketBase(), InstantSource.system());
+        started.push(simulation);
+        ScheduledExecutorService timeline = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
+                .name("demo-timeline").daemon(true).unstarted(r));
+        started.push(timeline::shutdownNow);
+        simulation.runTimelineOn(timeline, Duration.ofSeconds(1), step -> out.println("scenario: " + step));
+        int vms = simulation.hostNames().stream().mapToInt(h -> simulation.host(h).vms().size()).sum();
+        out.println("sim:     " + simulation.hostNames().size() + " hosts, " + vms + " VMs, QMP sockets under " + settings.socketBase());
+
+        for (String host : simulation.hostNames()) {
+            Agent agent = Agent.start(AgentConfig.parse(agentYaml(host, settings, bootstrap), "demo agent for " + host), Version.current());
+            started.push(agent);
+        }
+        out.println("agents:  one per host, polling every " + settings.pollInterval().toSeconds() + " s");
+
+        detection = new DetectionApplication(StreamsAppConfig.fromProperties(streamsProperties(settings, bootstrap)));
+        started.push(detection);
+        detection.start();
+        out.println("streams: REST on http://127.0.0.1:" + detection.restPort() + "/alerts (also /devices, /summary, /drift)");
+
+        LiveView view = new LiveView(bootstrap, out, Duration.ofSeconds(10));
+        started.push(view);
+        view.start();
+    }
+
+    private static String agentYaml(String host, Settings settings, String bootstrap) {
+        Path spool = settings.workDir().resolve("spool").resolve(host);
+        return String.join("\n",
+                "host-id: " + host,
+                "discovery:",
+                "  socket-globs: ['" + settings.socketBase().resolve(host) + "/*.qmp']",
+                "poll:",
+                "  interval: " + settings.pollInterval().toMillis() + "ms",
+                "publish:",
+                "  spool-dir: '" + spool + "'",
+                "metrics:",
+                "  enabled: false",
+                "kafka:",
+                "  bootstrap.servers: '" + bootstrap + "'",
+                "");
+    }
+
+    private static Map<String, String> streamsProperties(Settings settings, String bootstrap) throws IOException {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("bootstrap-servers", bootstrap);
+        props.put("application-id", "virtio-fleet-demo");
+        props.put("state-dir", Files.createDirectories(settings.workDir().resolve("streams-state")).toString());
+        props.put("rest.listen", "127.0.0.1:0");
+        String threshold = settings.stallThreshold().toMillis() + "ms";
+        for (String rule : List.of("queue-stalled", "notification-lost", "completion-not-signalled")) {
+            props.put("detect.rules." + rule + ".fire-after", threshold);
+        }
+        props.put("detect.device-gone-after", settings.pollInterval().multipliedBy(6).toMillis() + "ms");
+        return props;
+    }
+
+    @Override
+    public void close() {
+        List<Exception> failures = new ArrayList<>();
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                failures.add(e);
+            }
+        }
+        failures.forEach(e -> out.println("demo: while stopping: " + e));
+    }
+}
