@@ -4,11 +4,16 @@ import dev.virtiofleet.serde.FleetSerdes;
 import dev.virtiofleet.streams.query.FleetQueries;
 import dev.virtiofleet.streams.query.FleetStores;
 import dev.virtiofleet.streams.rest.Peers;
+import dev.virtiofleet.streams.metrics.StreamsMetrics;
+import dev.virtiofleet.streams.metrics.StreamsRuntimeMetrics;
 import dev.virtiofleet.streams.rest.RestServer;
+import dev.virtiofleet.streams.topology.OutputErrorHandler;
 import dev.virtiofleet.streams.topology.DetectionTopology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -19,20 +24,26 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The detection application: the topology running in Kafka Streams and its REST API, started and stopped as one. */
+/**
+ * The detection application: the topology running in Kafka Streams, its REST API, metrics and
+ * probes, started and stopped as one.
+ */
 public final class DetectionApplication implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DetectionApplication.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final KafkaStreams streams;
     private final FleetQueries queries;
+    private final StreamsMetrics metrics;
     private final RestServer rest;
 
     /** @throws UncheckedIOException when the REST address cannot be bound */
     public DetectionApplication(StreamsAppConfig config) {
+        LongAdder outputErrors = new LongAdder();
+        Properties props = config.streams().toProperties(config.topics());
+        props.put(OutputErrorHandler.SHARED_COUNTER_CONFIG, outputErrors);
         this.streams = new KafkaStreams(
-                DetectionTopology.build(config.detection(), config.topics(), FleetSerdes.singleObject()),
-                config.streams().toProperties(config.topics()));
+                DetectionTopology.build(config.detection(), config.topics(), FleetSerdes.singleObject()), props);
         this.queries = new FleetQueries(new FleetStores(new FleetStores.Lookup() {
             @Override
             public <V> ReadOnlyKeyValueStore<String, V> store(String name) {
@@ -42,9 +53,12 @@ public final class DetectionApplication implements AutoCloseable {
         Peers peers = config.streams().advertisedRest()
                 .<Peers>map(address -> new StreamsPeers(streams, HostInfo.buildFromEndpoint(address)))
                 .orElse(Peers.none());
+        this.metrics = new StreamsMetrics(queries, config.queueSeriesLimit());
+        StreamsRuntimeMetrics.register(metrics.meter(), streams::state, streams::metrics, outputErrors::sum);
         try {
-            this.rest = new RestServer(config.restListen(), queries, peers);
+            this.rest = new RestServer(config.restListen(), queries, peers, metrics.handler(), new StreamsProbes(streams));
         } catch (IOException e) {
+            metrics.close();
             streams.close();
             throw new UncheckedIOException("cannot serve REST on " + config.restListen() + ": " + e.getMessage(), e);
         }
@@ -83,5 +97,6 @@ public final class DetectionApplication implements AutoCloseable {
         rest.close();
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(CLOSE_TIMEOUT));
+        metrics.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.virtiofleet.streams.app;
 
 import dev.virtiofleet.streams.config.ConfigException;
 import dev.virtiofleet.streams.config.DetectionConfig;
+import dev.virtiofleet.streams.metrics.StreamsMetrics;
 import dev.virtiofleet.streams.topology.StreamsSettings;
 import dev.virtiofleet.streams.topology.Topics;
 import java.net.InetSocketAddress;
@@ -33,40 +34,48 @@ import java.util.TreeSet;
  *   <tr><td>{@code topics.samples}, {@code topics.heartbeats}, {@code topics.alerts}, {@code topics.health},
  *       {@code topics.dead-letters}</td><td>virtio.samples, virtio.heartbeats, virtio.alerts, virtio.health,
  *       virtio.samples.dlq</td></tr>
+ *   <tr><td>{@code metrics.queue-series-limit}</td><td>500: per-queue series on /metrics, for unhealthy devices only</td></tr>
  *   <tr><td>{@code detect.*}</td><td>see {@link DetectionConfig}</td></tr>
+ *   <tr><td>{@code kafka.*}</td><td>Kafka client settings passed through without the prefix (TLS, SASL),
+ *       e.g. {@code kafka.security.protocol=SASL_SSL}</td></tr>
  * </table>
+ *
+ * @param queueSeriesLimit at most this many per-queue series on /metrics
  */
-public record StreamsAppConfig(StreamsSettings streams, Topics topics, DetectionConfig detection, InetSocketAddress restListen) {
+public record StreamsAppConfig(StreamsSettings streams, Topics topics, DetectionConfig detection, InetSocketAddress restListen,
+        int queueSeriesLimit) {
     private static final String DETECT_PREFIX = "detect.";
+    private static final String KAFKA_PREFIX = "kafka.";
     private static final Set<String> KEYS = Set.of("bootstrap-servers", "application-id", "state-dir", "standby-replicas",
-            "commit-interval", "instance-id", "rest.listen", "rest.advertised", "topics.samples", "topics.heartbeats", "topics.alerts", "topics.health", "topics.dead-letters");
+            "commit-interval", "instance-id", "rest.listen", "rest.advertised", "topics.samples", "topics.heartbeats", "topics.alerts",
+            "topics.health", "topics.dead-letters", "metrics.queue-series-limit");
 
     public static StreamsAppConfig fromProperties(Map<String, String> properties) {
         Map<String, String> detect = new HashMap<>();
+        Map<String, String> kafka = new HashMap<>();
         Map<String, String> own = new TreeMap<>();
         properties.forEach((key, value) -> {
             if (key.startsWith(DETECT_PREFIX)) {
                 detect.put(key.substring(DETECT_PREFIX.length()), value);
+            } else if (key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length()) {
+                kafka.put(key.substring(KAFKA_PREFIX.length()), value.strip());
             } else if (KEYS.contains(key)) {
                 own.put(key, value.strip());
             } else {
-                throw new ConfigException(key, value, "unknown key; allowed: " + new TreeSet<>(KEYS) + " and detect.*");
+                throw new ConfigException(key, value, "unknown key; allowed: " + new TreeSet<>(KEYS) + ", detect.* and kafka.*");
             }
         });
         String bootstrap = own.get("bootstrap-servers");
         if (bootstrap == null) {
             throw new ConfigException("bootstrap-servers", "", "required: host:port[,host:port...]");
         }
-        int standby;
-        try {
-            standby = Integer.parseInt(own.getOrDefault("standby-replicas", "0"));
-        } catch (NumberFormatException e) {
-            throw new ConfigException("standby-replicas", own.get("standby-replicas"), "a whole number, 0 or more");
-        }
+        int standby = wholeNumber(own, "standby-replicas", 0, 0, "a whole number, 0 or more");
+        int queueSeriesLimit = wholeNumber(own, "metrics.queue-series-limit", StreamsMetrics.DEFAULT_QUEUE_SERIES_LIMIT, 0,
+                "a whole number, 0 (no per-queue series) or more");
         Duration commit = DetectionConfig.duration("commit-interval", own.getOrDefault("commit-interval", "100ms"));
         StreamsSettings streams = new StreamsSettings(own.getOrDefault("application-id", "virtio-fleet-streams"), bootstrap,
                 Optional.ofNullable(own.get("state-dir")).map(Path::of), standby, commit, Optional.ofNullable(own.get("instance-id")),
-                Optional.ofNullable(own.get("rest.advertised")));
+                Optional.ofNullable(own.get("rest.advertised")), kafka);
         InetSocketAddress restListen = address("rest.listen", own.getOrDefault("rest.listen", "127.0.0.1:8470"));
         Topics defaults = Topics.DEFAULT;
         Topics topics = new Topics(
@@ -76,10 +85,26 @@ public record StreamsAppConfig(StreamsSettings streams, Topics topics, Detection
                 topic(own, "topics.health", defaults.health()),
                 topic(own, "topics.dead-letters", defaults.deadLetters()));
         try {
-            return new StreamsAppConfig(streams, topics, DetectionConfig.fromProperties(detect), restListen);
+            return new StreamsAppConfig(streams, topics, DetectionConfig.fromProperties(detect), restListen, queueSeriesLimit);
         } catch (ConfigException e) {
             throw e.withKeyPrefix(DETECT_PREFIX);
         }
+    }
+
+    private static int wholeNumber(Map<String, String> own, String key, int defaultValue, int min, String allowed) {
+        String text = own.get(key);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= min) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new ConfigException(key, text, allowed);
     }
 
     private static InetSocketAddress address(String key, String value) {

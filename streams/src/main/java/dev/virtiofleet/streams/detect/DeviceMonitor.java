@@ -219,7 +219,7 @@ public final class DeviceMonitor {
                 if (moved) {
                     lastProgress = Optional.of(now.ref().eventTime());
                 }
-                queues.put(queue.index(), new QueueMark(queue.ringLayout(), queue.usedIdx(), lastProgress));
+                queues.put(queue.index(), new QueueMark(queue.ringLayout(), queue.usedIdx(), queue.inuse(), lastProgress));
             }
             boolean driverOk = now.status().map(DeviceStatusView::driverOk)
                     .orElse(prior.map(DeviceState::driverOk).orElse(false));

@@ -10,6 +10,7 @@ import java.util.OptionalLong;
  *
  * @param ringLayout ring addresses of the latest sample, to notice a queue set up again
  * @param usedIdx latest used-idx
+ * @param inuse latest inuse: buffers the device holds
  * @param lastProgress event time used-idx was last seen to move
  */
-public record QueueMark(OptionalLong ringLayout, OptionalInt usedIdx, Optional<Instant> lastProgress) {}
+public record QueueMark(OptionalLong ringLayout, OptionalInt usedIdx, OptionalLong inuse, Optional<Instant> lastProgress) {}

@@ -2,46 +2,54 @@ package dev.virtiofleet.streams.metrics;
 
 import dev.virtiofleet.streams.query.FleetQueries;
 import dev.virtiofleet.streams.query.FleetSummary;
+import dev.virtiofleet.streams.query.UnhealthyQueue;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.BatchCallback;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableDoubleMeasurement;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+import java.util.List;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
 /**
- * The detection application's gauges, read from this instance's state stores once per collection
+ * The fleet as the detection state sees it, read from this instance's stores once per collection
  * (each instance reports its own partitions; Prometheus sums them). Cardinality is bounded by
- * design: alert kinds x severities, health states, one agent count; no series per device or queue.
- *
- * <ul>
- *   <li>{@code virtio_fleet_alerts_firing{kind,severity}}
- *   <li>{@code virtio_fleet_devices{state}}
- *   <li>{@code virtio_fleet_agents}
- * </ul>
- *
- * Exposition is left to the exporter the project settles on (the agent formats Prometheus text
- * from the SDK itself); this class needs only an OpenTelemetry {@link Meter}.
+ * design: alert kinds x severities, health states, one agent count, and per-queue series only for
+ * the queues of unhealthy devices, at most {@code queueSeriesLimit} of them, longest stuck first.
+ * Names and labels are listed in {@code streams/METRICS.md}.
  */
 public final class FleetMetrics {
     private static final AttributeKey<String> KIND = AttributeKey.stringKey("kind");
     private static final AttributeKey<String> SEVERITY = AttributeKey.stringKey("severity");
     private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
+    private static final AttributeKey<String> HOST = AttributeKey.stringKey("host");
+    private static final AttributeKey<String> VM = AttributeKey.stringKey("vm");
+    private static final AttributeKey<String> DEVICE = AttributeKey.stringKey("device");
+    private static final AttributeKey<String> QUEUE = AttributeKey.stringKey("queue");
 
     private FleetMetrics() {}
 
     /** Registers the gauges; close the returned callback to unregister them. */
-    public static BatchCallback register(Meter meter, FleetQueries queries) {
-        ObservableLongMeasurement alerts = meter.gaugeBuilder("virtio_fleet_alerts_firing").ofLongs()
+    public static BatchCallback register(Meter meter, FleetQueries queries, int queueSeriesLimit) {
+        ObservableLongMeasurement alerts = meter.gaugeBuilder("virtiofleet_alerts_firing").ofLongs()
                 .setDescription("Alerts firing, by kind and severity").buildObserver();
-        ObservableLongMeasurement devices = meter.gaugeBuilder("virtio_fleet_devices").ofLongs()
+        ObservableLongMeasurement devices = meter.gaugeBuilder("virtiofleet_devices").ofLongs()
                 .setDescription("Devices tracked, by health state").buildObserver();
-        ObservableLongMeasurement agents = meter.gaugeBuilder("virtio_fleet_agents").ofLongs()
+        ObservableLongMeasurement agents = meter.gaugeBuilder("virtiofleet_agents").ofLongs()
                 .setDescription("Agents known from their heartbeats").buildObserver();
+        ObservableLongMeasurement usedIdx = meter.gaugeBuilder("virtiofleet_unhealthy_queue_used_idx").ofLongs()
+                .setDescription("Latest used-idx (mod 65536) of each queue of an unhealthy device").buildObserver();
+        ObservableLongMeasurement inflight = meter.gaugeBuilder("virtiofleet_unhealthy_queue_inflight").ofLongs()
+                .setDescription("Buffers the device holds (inuse), per queue of an unhealthy device").buildObserver();
+        ObservableDoubleMeasurement sinceProgress = meter.gaugeBuilder("virtiofleet_unhealthy_queue_seconds_since_progress")
+                .setDescription("Sample time since used-idx last moved, per queue of an unhealthy device").setUnit("s").buildObserver();
         return meter.batchCallback(() -> {
             FleetSummary summary;
+            List<UnhealthyQueue> stuck;
             try {
                 summary = queries.summary();
+                stuck = queries.unhealthyQueues(queueSeriesLimit);
             } catch (InvalidStateStoreException e) {
                 // Rebalancing or restoring: report nothing rather than a partial count that looks like a drop.
                 return;
@@ -52,6 +60,13 @@ public final class FleetMetrics {
             });
             summary.devicesByState().forEach((state, count) -> devices.record(count, Attributes.of(STATE, state)));
             agents.record(summary.agents());
-        }, alerts, devices, agents);
+            for (UnhealthyQueue queue : stuck) {
+                Attributes subject = Attributes.of(HOST, queue.hostId(), VM, queue.vm(), DEVICE, queue.devicePath(),
+                        QUEUE, Integer.toString(queue.queue()));
+                queue.usedIdx().ifPresent(value -> usedIdx.record(value, subject));
+                queue.inuse().ifPresent(value -> inflight.record(value, subject));
+                queue.sinceProgress().ifPresent(value -> sinceProgress.record(value.toMillis() / 1000.0, subject));
+            }
+        }, alerts, devices, agents, usedIdx, inflight, sinceProgress);
     }
 }

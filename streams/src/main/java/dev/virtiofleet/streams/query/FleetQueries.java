@@ -7,6 +7,8 @@ import dev.virtiofleet.streams.alerts.Episode;
 import dev.virtiofleet.streams.detect.DeviceState;
 import dev.virtiofleet.streams.detect.QueueMark;
 import dev.virtiofleet.streams.health.HealthVerdict;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -59,6 +61,29 @@ public final class FleetQueries {
         long[] agents = {0};
         stores.forEachAgent(agent -> agents[0]++);
         return new FleetSummary(byState, firing, agents[0]);
+    }
+
+    /**
+     * The queues of devices that are not healthy (nor paused), longest without progress first, at
+     * most {@code limit}: what an on-call engineer looks at, in bounded number.
+     */
+    public List<UnhealthyQueue> unhealthyQueues(int limit) {
+        List<UnhealthyQueue> queues = new ArrayList<>();
+        stores.forEachDevice(state -> {
+            HealthState verdict = verdict(state);
+            if (verdict == HealthState.HEALTHY || verdict == HealthState.PAUSED) {
+                return;
+            }
+            var identity = state.identity();
+            Instant latest = state.lastSample().eventTime();
+            state.queues().forEach((index, mark) -> queues.add(new UnhealthyQueue(identity.key().hostId(),
+                    identity.vmName().orElse(identity.key().vm()), identity.key().devicePath(), index, mark.usedIdx(), mark.inuse(),
+                    mark.lastProgress().map(progress -> Duration.between(progress, latest)))));
+        });
+        queues.sort(Comparator.comparing((UnhealthyQueue q) -> q.sinceProgress().orElse(Duration.ZERO)).reversed()
+                .thenComparing(UnhealthyQueue::hostId).thenComparing(UnhealthyQueue::vm).thenComparing(UnhealthyQueue::devicePath)
+                .thenComparingInt(UnhealthyQueue::queue));
+        return queues.subList(0, Math.min(limit, queues.size()));
     }
 
     /** The drift report of each group and device model, or of those whose group key starts with {@code group/}. */

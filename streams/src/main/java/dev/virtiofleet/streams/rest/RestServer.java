@@ -3,6 +3,7 @@ package dev.virtiofleet.streams.rest;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.virtiofleet.streams.query.AlertView;
 import dev.virtiofleet.streams.query.DeviceFilter;
@@ -31,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BinaryOperator;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /devices?host=&vm=&device=}: health of the matching devices
  *   <li>{@code GET /summary}: devices per health state, firing alerts per kind and severity
  *   <li>{@code GET /drift?group=}: feature-drift report per group and device model
+ *   <li>{@code GET /metrics}: this instance's metrics in the Prometheus text format
+ *   <li>{@code GET /healthz}, {@code GET /readyz}: liveness and readiness (200 or 503, with the state)
  * </ul>
  *
  * Each instance holds only its partitions, so a request is answered from the local stores and
@@ -61,11 +65,18 @@ public final class RestServer implements AutoCloseable {
     private final FleetQueries local;
     private final Peers peers;
 
-    public RestServer(InetSocketAddress bind, FleetQueries local, Peers peers) throws IOException {
+    /**
+     * @param metrics serves {@code /metrics}
+     * @param probes answers {@code /healthz} and {@code /readyz}
+     */
+    public RestServer(InetSocketAddress bind, FleetQueries local, Peers peers, HttpHandler metrics, Probes probes) throws IOException {
         this.local = local;
         this.peers = peers;
         this.server = HttpServer.create(bind, 0);
         server.setExecutor(executor);
+        server.createContext("/metrics", metrics);
+        probe("/healthz", probes, Probes::live);
+        probe("/readyz", probes, Probes::ready);
         route("/alerts", Set.of(), params -> local.alerts(), new TypeReference<List<AlertView>>() {},
                 concat(Comparator.comparing(AlertView::since).thenComparing(AlertView::alertId)));
         route("/devices", Set.of("host", "vm", "device"),
@@ -90,6 +101,14 @@ public final class RestServer implements AutoCloseable {
         server.stop(0);
         executor.close();
         client.close();
+    }
+
+    private void probe(String path, Probes probes, Predicate<Probes> check) {
+        server.createContext(path, exchange -> {
+            try (exchange) {
+                sendQuietly(exchange, check.test(probes) ? 200 : 503, Map.of("state", probes.state()));
+            }
+        });
     }
 
     private <T> void route(String path, Set<String> allowed, Function<Map<String, String>, T> answer, TypeReference<T> type,

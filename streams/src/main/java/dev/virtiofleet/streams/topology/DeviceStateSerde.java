@@ -49,6 +49,7 @@ final class DeviceStateSerde {
             out.writeBoolean(mark.ringLayout().isPresent());
             out.writeLong(mark.ringLayout().orElse(0));
             out.writeInt(mark.usedIdx().orElse(-1));
+            out.writeLong(mark.inuse().orElse(-1));
             out.writeLong(mark.lastProgress().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE));
         }
         out.writeInt(state.pending().size());
@@ -81,10 +82,12 @@ final class DeviceStateSerde {
             boolean hasLayout = in.readBoolean();
             long layout = in.readLong();
             int used = in.readInt();
+            long inuse = in.readLong();
             long progress = in.readLong();
             queues.put(index, new QueueMark(
                     hasLayout ? OptionalLong.of(layout) : OptionalLong.empty(),
                     used < 0 ? OptionalInt.empty() : OptionalInt.of(used),
+                    inuse < 0 ? OptionalLong.empty() : OptionalLong.of(inuse),
                     progress == Long.MIN_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(progress))));
         }
         Map<AlertKey, Pending> pending = new HashMap<>();

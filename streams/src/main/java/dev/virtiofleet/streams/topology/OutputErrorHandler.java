@@ -2,6 +2,7 @@ package dev.virtiofleet.streams.topology;
 
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -19,11 +20,20 @@ import org.slf4j.LoggerFactory;
 public final class OutputErrorHandler implements ProductionExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(OutputErrorHandler.class);
 
+    /**
+     * Optional config entry holding a {@link LongAdder} that every handler instance of the
+     * application also counts into: Kafka Streams creates one handler per producer, the metrics want one total.
+     */
+    public static final String SHARED_COUNTER_CONFIG = "virtiofleet.output-errors.counter";
+
     private final AtomicLong dropped = new AtomicLong();
+    private LongAdder shared = new LongAdder();
 
     @Override
     public void configure(Map<String, ?> configs) {
-        // nothing to configure
+        if (configs.get(SHARED_COUNTER_CONFIG) instanceof LongAdder counter) {
+            shared = counter;
+        }
     }
 
     @Override
@@ -47,6 +57,7 @@ public final class OutputErrorHandler implements ProductionExceptionHandler {
 
     private Response drop(String topic, Exception exception) {
         long count = dropped.incrementAndGet();
+        shared.increment();
         LOG.error("dropping an output record to {} that cannot be produced ({} so far): {}", topic, count, exception.toString());
         return Response.resume();
     }

@@ -3,8 +3,10 @@ package dev.virtiofleet.streams.topology;
 import dev.virtiofleet.streams.config.ConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -24,11 +26,29 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
  *     after a session timeout and a rebalance
  * @param advertisedRest host:port at which other instances reach this one's REST API
  *     ({@code application.server}); without it the instance answers only for its own partitions
+ * @param clientConfig further Kafka client settings passed through verbatim (TLS, SASL, timeouts);
+ *     they may not override what the fields above or the application itself set
  */
 public record StreamsSettings(String applicationId, String bootstrapServers, Optional<Path> stateDir, int standbyReplicas,
-        Duration commitInterval, Optional<String> instanceId, Optional<String> advertisedRest) {
+        Duration commitInterval, Optional<String> instanceId, Optional<String> advertisedRest, Map<String, String> clientConfig) {
+
+    /** What {@link #toProperties} sets and {@code clientConfig} therefore may not. */
+    public static final Set<String> APPLICATION_KEYS = Set.of(StreamsConfig.APPLICATION_ID_CONFIG, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
+            StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+            StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+            StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+            StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+            StreamsConfig.STATE_DIR_CONFIG, StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+            StreamsConfig.APPLICATION_SERVER_CONFIG);
 
     public StreamsSettings {
+        clientConfig = Map.copyOf(clientConfig);
+        for (String key : clientConfig.keySet()) {
+            if (APPLICATION_KEYS.contains(key)) {
+                throw new ConfigException("kafka." + key, clientConfig.get(key),
+                        "set by the application itself (or by its own key); Kafka client settings such as security.protocol, ssl.*, sasl.* pass through");
+            }
+        }
         if (!applicationId.matches("[A-Za-z0-9._-]+")) {
             throw new ConfigException("application-id", applicationId, "letters, digits, '.', '_' and '-' only, not empty");
         }
@@ -52,6 +72,7 @@ public record StreamsSettings(String applicationId, String bootstrapServers, Opt
     /** @param topics names the dead-letter topic Kafka Streams' own handlers write poison records to (KIP-1034) */
     public Properties toProperties(Topics topics) {
         Properties props = new Properties();
+        props.putAll(clientConfig);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

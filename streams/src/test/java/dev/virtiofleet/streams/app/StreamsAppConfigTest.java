@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtiofleet.avro.AlertKind;
 import dev.virtiofleet.streams.config.ConfigException;
+import dev.virtiofleet.streams.topology.StreamsSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -31,6 +32,39 @@ class StreamsAppConfigTest {
         assertEquals(8470, config.restListen().getPort());
         assertTrue(config.restListen().getAddress().isLoopbackAddress(), "loopback unless told otherwise");
         assertEquals(Duration.ofMinutes(1), config.detection().rule(AlertKind.QUEUE_STALLED).fireAfter("virtio-blk"));
+        assertEquals(500, config.queueSeriesLimit());
+    }
+
+    @Test
+    void kafkaClientSettingsPassThroughWithoutThePrefix() {
+        StreamsAppConfig config = StreamsAppConfig.fromProperties(Map.of(
+                "bootstrap-servers", "kafka-1:9093",
+                "kafka.security.protocol", "SASL_SSL",
+                "kafka.sasl.mechanism", "SCRAM-SHA-512"));
+
+        Properties props = config.streams().toProperties(config.topics());
+        assertEquals("SASL_SSL", props.get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", props.get("sasl.mechanism"));
+        assertEquals(StreamsConfig.EXACTLY_ONCE_V2, props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    }
+
+    @Test
+    void passedThroughSettingsCannotOverrideWhatTheApplicationSets() {
+        assertMessage(Map.of("bootstrap-servers", "k:9092", "kafka.processing.guarantee", "at_least_once"),
+                "kafka.processing.guarantee", "set by the application");
+        assertMessage(Map.of("bootstrap-servers", "k:9092", "kafka.bootstrap.servers", "other:9092"),
+                "kafka.bootstrap.servers", "set by the application");
+    }
+
+    @Test
+    void everyKeyTheApplicationSetsIsProtected() {
+        StreamsAppConfig config = StreamsAppConfig.fromProperties(Map.of("bootstrap-servers", "k:9092", "state-dir", "/tmp/s",
+                "instance-id", "node-1", "rest.advertised", "node-1:8470"));
+        Properties props = config.streams().toProperties(config.topics());
+        assertEquals(StreamsSettings.APPLICATION_KEYS.size(), props.size(), "every key set, with every optional one given: " + props.keySet());
+        for (Object key : props.keySet()) {
+            assertTrue(StreamsSettings.APPLICATION_KEYS.contains(key), key + " is set by the application but could be overridden");
+        }
     }
 
     @Test
@@ -42,6 +76,7 @@ class StreamsAppConfigTest {
         assertMessage(Map.of("bootstrap-servers", "k:9092", "rest.listen", "8470"), "rest.listen", "host:port");
         assertMessage(Map.of("bootstrap-servers", "k:9092", "rest.advertised", "node-1"), "rest.advertised", "host:port");
         assertMessage(Map.of("bootstrap-servers", "k:9092", "bootstrap.servers", "k:9092"), "bootstrap.servers", "unknown key");
+        assertMessage(Map.of("bootstrap-servers", "k:9092", "metrics.queue-series-limit", "-1"), "metrics.queue-series-limit", "whole number");
         assertMessage(Map.of("bootstrap-servers", "k:9092", "detect.rules.queue-stalled.fire-after", "later"),
                 "detect.rules.queue-stalled.fire-after", "duration");
     }

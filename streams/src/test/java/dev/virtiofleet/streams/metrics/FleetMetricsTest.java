@@ -36,15 +36,15 @@ class FleetMetricsTest {
                 SdkMeterProvider provider = SdkMeterProvider.builder().registerMetricReader(reader).build()) {
             driver.pipeAll(repeated(Samples.of(HUNG, BLK, false), 0, 4));
             driver.pipe(Samples.poll(Samples.of(RUNNING, "/machine/peripheral/rng0/virtio-backend", false), 4));
-            FleetMetrics.register(provider.get("virtio-fleet-streams"), new FleetQueries(driver.stores()));
+            FleetMetrics.register(provider.get("virtio-fleet-streams"), new FleetQueries(driver.stores()), 0);
 
             Map<String, Long> points = points(reader.registration.collectAllMetrics());
 
             assertEquals(Map.of(
-                    "virtio_fleet_agents{}", 0L,
-                    "virtio_fleet_alerts_firing{kind=QUEUE_STALLED,severity=CRITICAL}", 1L,
-                    "virtio_fleet_devices{state=CRITICAL}", 1L,
-                    "virtio_fleet_devices{state=HEALTHY}", 1L), points);
+                    "virtiofleet_agents{}", 0L,
+                    "virtiofleet_alerts_firing{kind=QUEUE_STALLED,severity=CRITICAL}", 1L,
+                    "virtiofleet_devices{state=CRITICAL}", 1L,
+                    "virtiofleet_devices{state=HEALTHY}", 1L), points, "no queue series when the limit is 0");
         }
     }
 

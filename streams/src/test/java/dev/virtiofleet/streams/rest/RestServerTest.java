@@ -15,10 +15,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtiofleet.avro.AgentHeartbeat;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.streams.config.DetectionConfig;
+import dev.virtiofleet.streams.metrics.StreamsMetrics;
 import dev.virtiofleet.streams.query.FleetQueries;
 import dev.virtiofleet.streams.testing.DetectionDriver;
 import dev.virtiofleet.streams.testing.Samples;
 import dev.virtiofleet.testing.FleetRecords;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -53,6 +55,7 @@ class RestServerTest {
     private RestServer serverA;
     private RestServer serverB;
     private final HttpClient http = HttpClient.newHttpClient();
+    private final List<StreamsMetrics> metrics = new ArrayList<>();
 
     private static VirtioSample vm(VirtioSample sample, String host, String uuid) {
         return VirtioSample.newBuilder(sample).setHostId(host).setVmUuid(uuid).setVmName(uuid).build();
@@ -71,17 +74,25 @@ class RestServerTest {
         fleetB = new DetectionDriver(DetectionConfig.defaults(), stateB, wall);
         fleetB.pipe(poll(vm(Samples.of(RUNNING, BLK, false), "hv-b", "vm-9"), 0));
 
-        serverB = new RestServer(LOOPBACK, new FleetQueries(fleetB.stores()), Peers.none());
+        serverB = server(fleetB, Peers.none(), Probes.alwaysReady());
         serverB.start();
         URI peerB = URI.create("http://127.0.0.1:" + serverB.port() + "/");
-        serverA = new RestServer(LOOPBACK, new FleetQueries(fleetA.stores()), () -> List.of(peerB));
+        serverA = server(fleetA, () -> List.of(peerB), Probes.alwaysReady());
         serverA.start();
+    }
+
+    private RestServer server(DetectionDriver fleet, Peers peers, Probes probes) throws IOException {
+        FleetQueries queries = new FleetQueries(fleet.stores());
+        StreamsMetrics fleetMetrics = new StreamsMetrics(queries, StreamsMetrics.DEFAULT_QUEUE_SERIES_LIMIT);
+        metrics.add(fleetMetrics);
+        return new RestServer(LOOPBACK, queries, peers, fleetMetrics.handler(), probes);
     }
 
     @AfterEach
     void stop() {
         serverA.close();
         serverB.close();
+        metrics.forEach(StreamsMetrics::close);
         fleetA.close();
         fleetB.close();
         http.close();
@@ -140,6 +151,47 @@ class RestServerTest {
     }
 
     @Test
+    void metricsShowThisInstancesAlertsDevicesAndItsUnhealthyQueuesOnly() throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverA.port() + "/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+
+        assertTrue(text.contains("virtiofleet_alerts_firing{kind=\"QUEUE_STALLED\",severity=\"CRITICAL\"} 1"), text);
+        assertTrue(text.contains("virtiofleet_devices{state=\"CRITICAL\"} 1"), text);
+        assertTrue(text.contains("virtiofleet_devices{state=\"HEALTHY\"} 3"), "B's device is B's to report: " + text);
+        assertTrue(text.contains("virtiofleet_unhealthy_queue_used_idx{device=\"" + BLK + "\",host=\"hv-0001.example\",queue=\"0\"")
+                && text.contains("} 6209"), text);
+        assertTrue(text.contains("virtiofleet_unhealthy_queue_inflight{device=\"" + BLK + "\""), text);
+        assertEquals(1, text.lines().filter(line -> line.startsWith("virtiofleet_unhealthy_queue_used_idx{")).count(),
+                "only the stalled device's queue, not the healthy devices' queues: " + text);
+    }
+
+    @Test
+    void probesAnswerFromTheApplicationState() throws Exception {
+        Probes rebalancing = new Probes() {
+            @Override
+            public String state() {
+                return "REBALANCING";
+            }
+
+            @Override
+            public boolean live() {
+                return true;
+            }
+
+            @Override
+            public boolean ready() {
+                return false;
+            }
+        };
+        try (RestServer server = server(fleetB, Peers.none(), rebalancing)) {
+            server.start();
+            assertEquals("REBALANCING", get(server, "/healthz", 200).get("state").asText());
+            assertEquals("REBALANCING", get(server, "/readyz", 503).get("state").asText());
+        }
+        assertEquals("RUNNING", get(serverA, "/readyz", 200).get("state").asText());
+    }
+
+    @Test
     void mistakesGetClearAnswers() throws Exception {
         assertTrue(get(serverA, "/alerts?colour=red", 400).get("error").asText().contains("colour"));
         get(serverA, "/alerts/extra", 404);
@@ -155,7 +207,7 @@ class RestServerTest {
             closedPort = socket.getLocalPort();
         }
         URI gone = URI.create("http://127.0.0.1:" + closedPort + "/");
-        try (RestServer lonely = new RestServer(LOOPBACK, new FleetQueries(fleetA.stores()), () -> List.of(gone))) {
+        try (RestServer lonely = server(fleetA, () -> List.of(gone), Probes.alwaysReady())) {
             lonely.start();
             assertTrue(get(lonely, "/alerts", 502).get("error").asText().contains(gone.toString()));
         }

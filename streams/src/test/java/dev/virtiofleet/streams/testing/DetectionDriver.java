@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -52,7 +53,7 @@ public final class DetectionDriver implements AutoCloseable {
     public DetectionDriver(DetectionConfig config, Path stateDir, Instant wallClockStart) {
         Topics topics = Topics.DEFAULT;
         Properties props = new StreamsSettings("detection-test", "localhost:9092", Optional.of(stateDir), 0, Duration.ofMillis(100),
-                Optional.empty(), Optional.empty())
+                Optional.empty(), Optional.empty(), Map.of())
                 .toProperties(topics);
         driver = new TopologyTestDriver(DetectionTopology.build(config, topics, SERDES), props, wallClockStart);
         samples = driver.createInputTopic(topics.samples(), Serdes.String().serializer(), SERDES.sample().serializer());

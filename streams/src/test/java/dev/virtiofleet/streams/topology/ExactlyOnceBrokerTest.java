@@ -93,6 +93,12 @@ class ExactlyOnceBrokerTest {
                 assertEquals(List.of(AlertState.FIRING), states(seen));
                 String restAlerts = getUntilOk("http://127.0.0.1:" + first.restPort() + "/alerts");
                 assertTrue(restAlerts.contains(seen.getFirst().getAlertId()), "REST serves the firing alert from the store: " + restAlerts);
+                String base = "http://127.0.0.1:" + first.restPort();
+                assertTrue(getUntilOk(base + "/readyz").contains("RUNNING"));
+                String metrics = getUntil(base + "/metrics", body -> body.contains("virtiofleet_streams_dropped_records_total 1"));
+                assertTrue(metrics.contains("virtiofleet_streams_running 1"), metrics);
+                assertTrue(metrics.contains("virtiofleet_alerts_firing{kind=\"QUEUE_STALLED\",severity=\"CRITICAL\"} 1"), metrics);
+                assertTrue(metrics.contains("virtiofleet_streams_output_errors_total 0"), metrics);
             }
 
             // A new instance on an empty state directory: device state comes back from the changelog.
@@ -166,15 +172,20 @@ class ExactlyOnceBrokerTest {
 
     /** GET, retrying while the stores are not yet queryable (503 during a rebalance). */
     private static String getUntilOk(String url) throws Exception {
+        return getUntil(url, body -> true);
+    }
+
+    /** GETs until a 200 whose body satisfies {@code wanted}; 503 (not ready yet) is waited out. */
+    private static String getUntil(String url, Predicate<String> wanted) throws Exception {
         Instant deadline = Instant.now().plus(PATIENCE);
         try (HttpClient http = HttpClient.newHttpClient()) {
             while (true) {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
                         HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
+                if (response.statusCode() == 200 && wanted.test(response.body())) {
                     return response.body();
                 }
-                if (response.statusCode() != 503 || Instant.now().isAfter(deadline)) {
+                if ((response.statusCode() != 503 && response.statusCode() != 200) || Instant.now().isAfter(deadline)) {
                     throw new AssertionError(url + " answered " + response.statusCode() + ": " + response.body());
                 }
                 Thread.sleep(200);

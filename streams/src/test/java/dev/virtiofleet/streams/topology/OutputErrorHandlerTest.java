@@ -2,6 +2,8 @@ package dev.virtiofleet.streams.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -28,5 +30,21 @@ class OutputErrorHandlerTest {
                 handler.handleSerializationError(null, record, new SerializationException("bad"),
                         ProductionExceptionHandler.SerializationExceptionOrigin.VALUE).result());
         assertEquals(2, handler.dropped());
+    }
+
+    @Test
+    void everyHandlerOfTheApplicationCountsIntoTheSharedCounter() {
+        LongAdder total = new LongAdder();
+        OutputErrorHandler first = new OutputErrorHandler();
+        OutputErrorHandler second = new OutputErrorHandler();
+        first.configure(Map.of(OutputErrorHandler.SHARED_COUNTER_CONFIG, total));
+        second.configure(Map.of(OutputErrorHandler.SHARED_COUNTER_CONFIG, total));
+
+        first.handleError(null, record, new RecordTooLargeException("2 MB"));
+        second.handleError(null, record, new RecordTooLargeException("3 MB"));
+        second.handleError(null, record, new TimeoutException("retried, not counted"));
+
+        assertEquals(2, total.sum());
+        assertEquals(1, second.dropped());
     }
 }
