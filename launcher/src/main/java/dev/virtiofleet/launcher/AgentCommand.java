@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,50 +31,24 @@ final class AgentCommand implements Callable<Integer> {
             description = "Agent configuration (YAML; every key is shown in deploy/agent/agent.yaml)")
     Path config;
 
-    @Option(names = "--duration", paramLabel = "ISO-8601",
-            description = "Stop after this long, e.g. PT1M (default: run until SIGTERM/Ctrl-C)")
+    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
+            description = "Stop after this long, e.g. 90s, 5m or PT1M (default: run until SIGTERM/Ctrl-C)")
     Optional<Duration> runFor;
 
     @Override
     public Integer call() throws Exception {
         AgentConfig agentConfig = AgentConfig.load(config);
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread onSignal = new Thread(() -> {
-            stop.countDown();
-            await(stopped, SHUTDOWN_GRACE);
-        }, "virtio-fleet-agent-shutdown");
-        Runtime.getRuntime().addShutdownHook(onSignal);
         PrintWriter out = spec.commandLine().getOut();
-        try {
+        // The signal is released only once the agent has delivered or spooled its samples, and said so.
+        try (StopSignal signal = StopSignal.install("agent", SHUTDOWN_GRACE)) {
             try (Agent agent = Agent.start(agentConfig, Version.current())) {
                 out.printf("agent: host %s running%s%n", agentConfig.hostId(), runFor.map(d -> " for " + d).orElse(" until SIGTERM/Ctrl-C"));
                 out.flush();
-                if (runFor.isPresent()) {
-                    stop.await(runFor.get().toMillis(), TimeUnit.MILLISECONDS);
-                } else {
-                    stop.await();
-                }
+                signal.await(runFor);
             }
             out.println("agent: stopped");
             out.flush();
-        } finally {
-            // Only now may a signal's shutdown proceed: the agent has delivered or spooled its samples.
-            stopped.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onSignal);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook is running
-            }
         }
         return VirtioFleet.EXIT_OK;
-    }
-
-    private static void await(CountDownLatch latch, Duration limit) {
-        try {
-            latch.await(limit.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -4,15 +4,11 @@ import dev.virtiofleet.sim.load.DirectKafkaLoad;
 import dev.virtiofleet.sim.load.DirectLoadConfig;
 import dev.virtiofleet.sim.load.LoadStats;
 import dev.virtiofleet.sim.machine.SimulatedVm;
-import dev.virtiofleet.sim.scenario.BundledScenarios;
-import dev.virtiofleet.sim.scenario.FleetScaling;
 import dev.virtiofleet.sim.scenario.HostPlan;
 import dev.virtiofleet.sim.scenario.Scenario;
-import dev.virtiofleet.sim.scenario.ScenarioException;
 import dev.virtiofleet.sim.scenario.ScenarioReader;
 import dev.virtiofleet.sim.scenario.ScenarioRun;
 import dev.virtiofleet.sim.scenario.TimelineStep;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +37,8 @@ import picocli.CommandLine.Spec;
                 "Runs until SIGTERM/Ctrl-C or --duration; prints each fault as the timeline applies it."})
 final class SimCommand implements Callable<Integer> {
     private static final Duration TIMELINE_TICK = Duration.ofMillis(100);
+    /** Closing the VMs' sockets is quick; a signal never waits on it for long. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     @Spec
     CommandSpec spec;
@@ -62,9 +59,9 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = "--socket-dir", required = true, paramLabel = "DIR", description = "Where the hosts' socket directories go")
     Path socketDir;
 
-    @Option(names = "--duration", paramLabel = "D", description = "Stop after this long, e.g. " + ScenarioReader.DURATION_EXAMPLES
-            + " (default: run until SIGTERM/Ctrl-C)")
-    Optional<String> duration;
+    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
+            description = "Stop after this long, e.g. " + ScenarioReader.DURATION_EXAMPLES + " (default: run until SIGTERM/Ctrl-C)")
+    Optional<Duration> runFor;
 
     @Option(names = "--direct-kafka", paramLabel = "BOOTSTRAP", description = "Also publish the VMs' samples straight to Kafka "
             + "(topic virtio.samples, keyed and serialized as the agent does, without QMP), e.g. localhost:9092")
@@ -80,49 +77,37 @@ final class SimCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Optional<Duration> runFor = duration.map(SimCommand::positiveDuration);
         Optional<DirectLoadConfig> directLoad = directKafka.map(this::directLoadConfig);
-        Scenario plan = scaled(loadScenario());
+        Scenario plan = ScenarioChoice.scaled(ScenarioChoice.load(scenario), scenario, hosts, vms, seed);
         Files.createDirectories(socketDir);
         PrintWriter out = spec.commandLine().getOut();
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread onSignal = new Thread(() -> {
-            stop.countDown();
-            awaitQuietly(stopped);
-        }, "virtio-fleet-sim-shutdown");
-        Runtime.getRuntime().addShutdownHook(onSignal);
         ScheduledExecutorService timeline = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("virtio-fleet-sim-timeline").daemon().factory());
-        try (ScenarioRun run = ScenarioRun.start(plan, socketDir, InstantSource.system())) {
-            printSockets(out, plan);
-            out.printf("sim: %d VMs on %d hosts running%s; seed %d%n", plan.vmCount(), plan.hosts().size(),
-                    runFor.map(d -> " for " + d.toString().substring(2).toLowerCase()).orElse(" until SIGTERM/Ctrl-C"), plan.seed());
-            out.flush();
-            run.runTimelineOn(timeline, TIMELINE_TICK, step -> report(out, step));
-            Optional<DirectKafkaLoad> load = directLoad.map(config -> startLoad(run, config, out));
-            try {
-                if (runFor.isPresent()) {
-                    stop.await(runFor.get().toMillis(), TimeUnit.MILLISECONDS);
-                } else {
-                    stop.await();
+        try (StopSignal signal = StopSignal.install("sim", SHUTDOWN_GRACE)) {
+            try (ScenarioRun run = ScenarioRun.start(plan, socketDir, InstantSource.system())) {
+                printSockets(out, plan);
+                out.printf("sim: %d VMs on %d hosts running%s; seed %d%n", plan.vmCount(), plan.hosts().size(),
+                        runFor.map(d -> " for " + d.toString().substring(2).toLowerCase()).orElse(" until SIGTERM/Ctrl-C"), plan.seed());
+                out.flush();
+                run.runTimelineOn(timeline, TIMELINE_TICK, step -> report(out, step));
+                Optional<DirectKafkaLoad> load = directLoad.map(config -> startLoad(run, config, out));
+                try {
+                    signal.await(runFor);
+                } finally {
+                    load.ifPresent(l -> {
+                        l.close();
+                        LoadStats stats = l.stats();
+                        out.printf("sim: direct-kafka sent %d samples, %d acknowledged, %d failed%s%n", stats.sent(),
+                                stats.acknowledged(), stats.failed(), stats.lastFailure().map(f -> " (last: " + f + ")").orElse(""));
+                    });
                 }
             } finally {
-                load.ifPresent(l -> {
-                    l.close();
-                    LoadStats stats = l.stats();
-                    out.printf("sim: direct-kafka sent %d samples, %d acknowledged, %d failed%s%n", stats.sent(),
-                            stats.acknowledged(), stats.failed(), stats.lastFailure().map(f -> " (last: " + f + ")").orElse(""));
-                });
+                timeline.shutdownNow();
+                timeline.awaitTermination(5, TimeUnit.SECONDS);
             }
-        } finally {
-            timeline.shutdownNow();
-            timeline.awaitTermination(5, TimeUnit.SECONDS);
-            stopped.countDown();
-            removeHook(onSignal);
+            out.println("sim: stopped; sockets removed");
+            out.flush();
         }
-        out.println("sim: stopped; sockets removed");
-        out.flush();
         return VirtioFleet.EXIT_OK;
     }
 
@@ -151,32 +136,7 @@ final class SimCommand implements Callable<Integer> {
         return load;
     }
 
-    private Scenario loadScenario() throws IOException {
-        try {
-            if (BundledScenarios.names().contains(scenario)) {
-                return BundledScenarios.load(scenario);
-            }
-            Path file = Path.of(scenario);
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException("--scenario " + scenario + " is neither a file nor a bundled scenario; bundled: "
-                        + BundledScenarios.names());
-            }
-            return new ScenarioReader().read(file);
-        } catch (ScenarioException e) {
-            throw new IllegalArgumentException("--scenario " + scenario + " is invalid: " + String.join("; ", e.problems()), e);
-        }
-    }
 
-    private Scenario scaled(Scenario written) {
-        int hostCount = hosts.orElse(written.hosts().size());
-        int vmCount = vms.orElse(Math.max(written.vmCount(), hostCount));
-        try {
-            return new FleetScaling(hostCount, vmCount, seed.orElse(written.seed())).apply(written);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot run scenario " + scenario + " with --hosts " + hostCount + " --vms "
-                    + vmCount + ": " + e.getMessage(), e);
-        }
-    }
 
     private void printSockets(PrintWriter out, Scenario plan) {
         for (HostPlan host : plan.hosts()) {
@@ -188,27 +148,5 @@ final class SimCommand implements Callable<Integer> {
     private static void report(PrintWriter out, TimelineStep step) {
         out.println("sim: " + step);
         out.flush();
-    }
-
-    private static Duration positiveDuration(String text) {
-        return ScenarioReader.parseDuration(text).filter(d -> !d.isZero())
-                .orElseThrow(() -> new IllegalArgumentException("--duration is " + text + "; allowed a positive duration such as "
-                        + ScenarioReader.DURATION_EXAMPLES));
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-            // The JVM is already shutting down: the hook is what ended the run.
-        }
     }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Fleet monitoring for virtio devices: QMP agent, Kafka Streams detection, virtqueue simulator.",
-        subcommands = {AgentCommand.class, TopicsCommand.class, VersionCommand.class, DemoCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, AgentCommand.class, StreamsCommand.class, SimCommand.class, TopicsCommand.class,
+                VersionCommand.class, CommandLine.HelpCommand.class})
 public final class VirtioFleet {
     public static final int EXIT_OK = 0;
     public static final int EXIT_PROBLEM_FOUND = 1;
@@ -28,8 +29,15 @@ public final class VirtioFleet {
     /** The configured command line; tests run it in-process. */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new VirtioFleet());
+        // A usage mistake is one line naming it, like every other error; --help shows the whole usage.
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine();
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println(cmd.getColorScheme().errorText(name + ": " + oneLine(e) + " (see: " + name + " --help)"));
+            return EXIT_USAGE;
+        });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println(cmd.getColorScheme().errorText("virtio-fleet " + cmd.getCommandName() + ": " + oneLine(e)));
+            cmd.getErr().println(cmd.getColorScheme().errorText(cmd.getCommandSpec().qualifiedName() + ": " + oneLine(e)));
             return e instanceof ServiceUnreachableException ? EXIT_UNREACHABLE : EXIT_USAGE;
         });
         return commandLine;

@@ -129,7 +129,7 @@ class SimCommandTest {
         assertUsageError(CommandRun.of("sim", "--scenario", "healthy", "--hosts", "1", "--socket-dir", dir), "declares 2 hosts");
         assertUsageError(CommandRun.of("sim", "--vms", "2", "--hosts", "3", "--scenario", "queue-stalled", "--socket-dir", dir),
                 "vms is 2");
-        assertUsageError(CommandRun.of("sim", "--duration", "soon", "--socket-dir", dir), "--duration is soon");
+        assertUsageError(CommandRun.of("sim", "--duration", "soon", "--socket-dir", dir), "'soon' is not a positive duration");
         assertUsageError(CommandRun.of("sim", "--scenario", broken.toString(), "--socket-dir", dir), "hosts = []");
         assertUsageError(CommandRun.of("sim", "--direct-kafka", "localhost:9092", "--rate", "-5", "--socket-dir", dir),
                 "samples per second is -5.0");

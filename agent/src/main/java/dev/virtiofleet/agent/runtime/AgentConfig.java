@@ -4,11 +4,10 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.virtiofleet.agent.config.ConfigException;
 import dev.virtiofleet.agent.discovery.DiscoveryConfig;
-import dev.virtiofleet.agent.discovery.StaticEndpoints;
+import dev.virtiofleet.agent.config.HostPort;
 import dev.virtiofleet.agent.poll.SweepPolicy;
 import dev.virtiofleet.agent.publish.PublisherConfig;
 import dev.virtiofleet.agent.qmp.QmpClientConfig;
-import dev.virtiofleet.agent.qmp.QmpEndpoint;
 import dev.virtiofleet.agent.schedule.Backoff;
 import dev.virtiofleet.agent.schedule.PollConfig;
 import dev.virtiofleet.topics.FleetTopics;
@@ -36,7 +35,7 @@ import java.util.Optional;
  *                       spool-segment-bytes, send-block-timeout, close-timeout
  * heartbeat.topic       where heartbeats go, one per poll interval (default virtio.heartbeats)
  * metrics.enabled       serve Prometheus /metrics (default true)
- * metrics.listen        host:port of /metrics (default 127.0.0.1:9464, loopback only)
+ * metrics.listen        host:port of /metrics (default 127.0.0.1:9464, loopback only; port 0 picks a free one)
  * kafka.*               Kafka producer properties, verbatim: bootstrap.servers (required), security.protocol, ssl.*, sasl.*
  * </pre>
  *
@@ -136,7 +135,7 @@ public record AgentConfig(String hostId, DiscoveryConfig discovery, PollConfig p
 
         String heartbeatTopic = heartbeat.text("topic", FleetTopics.HEARTBEATS.name());
         boolean metricsEnabled = metrics.bool("enabled", true);
-        QmpEndpoint.Tcp listen = StaticEndpoints.parse("metrics.listen", metrics.text("listen", DEFAULT_METRICS_LISTEN));
+        HostPort listen = HostPort.parse("metrics.listen", metrics.text("listen", DEFAULT_METRICS_LISTEN), 0);
         return new AgentConfig(hostId, discoveryConfig, pollConfig, qmpConfig, publishConfig, heartbeatTopic,
                 metricsEnabled ? Optional.of(new InetSocketAddress(listen.host(), listen.port())) : Optional.empty());
     }

@@ -151,7 +151,7 @@ class AgentConfigTest {
                 Arguments.of("publish:\n  spool-max-bytes: 1MiB\n", "publish.spool-max-bytes", "1048576", "at least two spool segments"),
                 Arguments.of("discovery:\n  static: [\"qemu-host\"]\n", "discovery.static[0]", "qemu-host", "host:port"),
                 Arguments.of("discovery:\n  socket-globs: [\"*.sock\"]\n", "discovery.socket-globs[0]", "*.sock", "an absolute path glob"),
-                Arguments.of("metrics:\n  listen: 127.0.0.1:99999\n", "metrics.listen", "127.0.0.1:99999", "a port from 1 to 65535"));
+                Arguments.of("metrics:\n  listen: 127.0.0.1:99999\n", "metrics.listen", "127.0.0.1:99999", "a port from 0 to 65535"));
     }
 
     /** {@code fragment} on top of a valid configuration (its section replaces the valid one's). */

@@ -36,7 +36,7 @@ final class DemoLock implements AutoCloseable {
             String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
             channel.close();
             throw new IllegalStateException("another virtio-fleet demo is running (" + (holder.isEmpty() ? "unknown process" : holder)
-                    + "); stop it first (Ctrl-C in its terminal), or run this one against a cluster with --bootstrap-servers");
+                    + "); stop it first (Ctrl-C in its terminal): two demos would share the socket, consumer-group and port names");
         }
         channel.truncate(0);
         channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));

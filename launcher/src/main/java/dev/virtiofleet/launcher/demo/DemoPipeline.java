@@ -41,7 +41,6 @@ final class DemoPipeline implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final PrintStream out;
-    private DetectionApplication detection;
 
     private DemoPipeline(PrintStream out) {
         this.out = out;
@@ -83,16 +82,19 @@ final class DemoPipeline implements AutoCloseable {
         int vms = simulation.hostNames().stream().mapToInt(h -> simulation.host(h).vms().size()).sum();
         out.println("sim:     " + simulation.hostNames().size() + " hosts, " + vms + " VMs, QMP sockets under " + settings.socketBase());
 
+        List<String> agentMetrics = new ArrayList<>();
         for (String host : simulation.hostNames()) {
             Agent agent = Agent.start(AgentConfig.parse(agentYaml(host, settings, bootstrap), "demo agent for " + host), Version.current());
             started.push(agent);
+            agent.metricsAddress().ifPresent(address -> agentMetrics.add("http://127.0.0.1:" + address.getPort() + "/metrics"));
         }
-        out.println("agents:  one per host, polling every " + settings.pollInterval().toSeconds() + " s");
+        out.println("agents:  one per host, polling every " + settings.pollInterval().toMillis() + " ms; metrics " + agentMetrics);
 
-        detection = new DetectionApplication(StreamsAppConfig.fromProperties(streamsProperties(settings, bootstrap)));
+        DetectionApplication detection = new DetectionApplication(StreamsAppConfig.fromProperties(streamsProperties(settings, bootstrap)));
         started.push(detection);
         detection.start();
-        out.println("streams: REST on http://127.0.0.1:" + detection.restPort() + "/alerts (also /devices, /summary, /drift)");
+        String rest = "http://127.0.0.1:" + detection.restPort();
+        out.println("streams: REST " + rest + "/alerts (also /devices, /summary, /drift), metrics " + rest + "/metrics");
 
         LiveView view = new LiveView(bootstrap, out, Duration.ofSeconds(10));
         started.push(view);
@@ -110,7 +112,7 @@ final class DemoPipeline implements AutoCloseable {
                 "publish:",
                 "  spool-dir: '" + spool + "'",
                 "metrics:",
-                "  enabled: false",
+                "  listen: 127.0.0.1:0",
                 "kafka:",
                 "  bootstrap.servers: '" + bootstrap + "'",
                 "");
@@ -125,7 +127,9 @@ final class DemoPipeline implements AutoCloseable {
         String threshold = settings.stallThreshold().toMillis() + "ms";
         for (String rule : List.of("queue-stalled", "notification-lost", "completion-not-signalled")) {
             props.put("detect.rules." + rule + ".fire-after", threshold);
+            props.put("detect.rules." + rule + ".resolve-after", threshold);
         }
+        props.put("detect.rules.device-broken.resolve-after", threshold);
         props.put("detect.device-gone-after", settings.pollInterval().multipliedBy(6).toMillis() + "ms");
         return props;
     }

@@ -5,10 +5,19 @@ import dev.virtiofleet.streams.config.DetectionConfig;
 import dev.virtiofleet.streams.metrics.StreamsMetrics;
 import dev.virtiofleet.streams.topology.StreamsSettings;
 import dev.virtiofleet.streams.topology.Topics;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -16,8 +25,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The whole configuration of the detection application, from flat keys (a launcher flattens its
- * YAML into them):
+ * The whole configuration of the detection application, from flat keys, or from a YAML file whose
+ * nested mappings spell the same keys ({@code rest: {listen: ...}} is {@code rest.listen}; a list
+ * is a comma-separated value; see {@code deploy/streams/streams.yaml}):
  *
  * <table>
  *   <caption>keys</caption>
@@ -44,11 +54,51 @@ import java.util.TreeSet;
  */
 public record StreamsAppConfig(StreamsSettings streams, Topics topics, DetectionConfig detection, InetSocketAddress restListen,
         int queueSeriesLimit) {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final String DETECT_PREFIX = "detect.";
     private static final String KAFKA_PREFIX = "kafka.";
     private static final Set<String> KEYS = Set.of("bootstrap-servers", "application-id", "state-dir", "standby-replicas",
             "commit-interval", "instance-id", "rest.listen", "rest.advertised", "topics.samples", "topics.heartbeats", "topics.alerts",
             "topics.health", "topics.dead-letters", "metrics.queue-series-limit");
+
+    /** Reads a YAML configuration file; every mistake names the key, the value and what is allowed. */
+    public static StreamsAppConfig load(Path file) throws IOException {
+        JsonNode document;
+        try {
+            document = YAML.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new IOException("cannot read streams configuration " + file + ": no such file", e);
+        } catch (JsonProcessingException e) {
+            throw new IOException("cannot read " + file + ": not valid YAML: " + e.getOriginalMessage(), e);
+        }
+        Map<String, String> flat = new TreeMap<>();
+        if (document != null && !document.isMissingNode() && !document.isNull()) {
+            if (!document.isObject()) {
+                throw new ConfigException("(top level)", document.toString(), "a mapping of keys such as bootstrap-servers, rest, detect, kafka");
+            }
+            flatten("", document, flat);
+        }
+        return fromProperties(flat);
+    }
+
+    private static void flatten(String prefix, JsonNode node, Map<String, String> flat) {
+        if (node.isObject()) {
+            node.properties().forEach(entry -> flatten(prefix.isEmpty() ? entry.getKey() : prefix + "." + entry.getKey(), entry.getValue(), flat));
+        } else if (node.isArray()) {
+            List<String> items = new ArrayList<>();
+            for (JsonNode item : node) {
+                if (!item.isValueNode() || item.isNull()) {
+                    throw new ConfigException(prefix, node.toString(), "a list of plain values");
+                }
+                items.add(item.asText());
+            }
+            flat.put(prefix, String.join(",", items));
+        } else if (node.isNull()) {
+            throw new ConfigException(prefix, "", "a value (the key is there but empty)");
+        } else {
+            flat.put(prefix, node.asText());
+        }
+    }
 
     public static StreamsAppConfig fromProperties(Map<String, String> properties) {
         Map<String, String> detect = new HashMap<>();

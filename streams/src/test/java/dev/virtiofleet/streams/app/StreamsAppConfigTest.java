@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.virtiofleet.avro.AlertKind;
 import dev.virtiofleet.streams.config.ConfigException;
 import dev.virtiofleet.streams.topology.StreamsSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StreamsAppConfigTest {
 
@@ -65,6 +69,35 @@ class StreamsAppConfigTest {
         for (Object key : props.keySet()) {
             assertTrue(StreamsSettings.APPLICATION_KEYS.contains(key), key + " is set by the application but could be overridden");
         }
+    }
+
+    @Test
+    void theExampleFileLoadsAndSpellsTheDefaults() throws Exception {
+        StreamsAppConfig example = StreamsAppConfig.load(Path.of("..", "deploy", "streams", "streams.yaml"));
+        StreamsAppConfig defaults = StreamsAppConfig.fromProperties(Map.of("bootstrap-servers", "kafka-1.example.net:9093,kafka-2.example.net:9093"));
+
+        assertEquals(defaults, example, "the example shows the defaults");
+    }
+
+    @Test
+    void yamlNestingSpellsTheFlatKeys(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("streams.yaml"), """
+                bootstrap-servers: k:9092
+                rest: {listen: 127.0.0.1:9999}
+                detect:
+                  required-features: [VIRTIO_F_VERSION_1, VIRTIO_F_ACCESS_PLATFORM]
+                  rules:
+                    queue-stalled:
+                      fire-after.virtio-blk: 5m
+                """);
+        StreamsAppConfig config = StreamsAppConfig.load(file);
+
+        assertEquals(9999, config.restListen().getPort());
+        assertEquals(Set.of("VIRTIO_F_VERSION_1", "VIRTIO_F_ACCESS_PLATFORM"), config.detection().requiredFeatures());
+        assertEquals(Duration.ofMinutes(5), config.detection().rule(AlertKind.QUEUE_STALLED).fireAfter("virtio-blk"));
+        ConfigException empty = assertThrows(ConfigException.class,
+                () -> StreamsAppConfig.load(Files.writeString(dir.resolve("empty.yaml"), "bootstrap-servers:\n")));
+        assertTrue(empty.getMessage().contains("'bootstrap-servers'"), empty.getMessage());
     }
 
     @Test
