@@ -231,22 +231,25 @@ class EveryAlertKindEndToEndTest {
         assertTrue(evidence.get(2).contains("FAILED"), evidence.get(2));
     }
 
+    /** One episode of {@code expected} whose evidence names the feature the fault was about. */
+    private static void oneEpisodeNaming(Expected expected, String feature) {
+        VirtioAlert firing = oneEpisode(expected).getFirst();
+        assertTrue(allEvidence(firing).contains(feature), allEvidence(firing));
+    }
+
     @Test
     void aGuestAckingAnUnofferedFeatureIsAFeatureViolation() {
-        VirtioAlert firing = oneEpisode(EXPECTED.get(5)).getFirst();
-        assertTrue(allEvidence(firing).contains("VIRTIO_F_RING_PACKED"), allEvidence(firing));
+        oneEpisodeNaming(EXPECTED.get(5), "VIRTIO_F_RING_PACKED");
     }
 
     @Test
     void aGuestWithoutVersion1IsNegotiationDegraded() {
-        VirtioAlert firing = oneEpisode(EXPECTED.get(6)).getFirst();
-        assertTrue(allEvidence(firing).contains("VIRTIO_F_VERSION_1"), allEvidence(firing));
+        oneEpisodeNaming(EXPECTED.get(6), "VIRTIO_F_VERSION_1");
     }
 
     @Test
     void aVhostBackendWithAnUnackedFeatureIsVhostDesync() {
-        VirtioAlert firing = oneEpisode(EXPECTED.get(7)).getFirst();
-        assertTrue(allEvidence(firing).contains("VIRTIO_NET_F_GSO"), allEvidence(firing));
+        oneEpisodeNaming(EXPECTED.get(7), "VIRTIO_NET_F_GSO");
     }
 
     @Test
