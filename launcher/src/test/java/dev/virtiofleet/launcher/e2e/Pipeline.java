@@ -280,7 +280,7 @@ final class Pipeline implements AutoCloseable {
     }
 
     /** Every sample on the samples topic, read to its end by a fresh reader. */
-    List<VirtioSample> readAllSamples(long atLeast) throws InterruptedException {
+    List<VirtioSample> readAllSamples(long atLeast) {
         try (TopicLog<VirtioSample> samples = new TopicLog<>(broker.bootstrapServers(), samplesTopic(),
                 FleetTopics.SAMPLES.partitions(), SERDES.sample().deserializer()::deserialize)) {
             await("at least " + atLeast + " samples on " + samplesTopic()).atMost(PATIENCE).pollInterval(Duration.ofMillis(250))
