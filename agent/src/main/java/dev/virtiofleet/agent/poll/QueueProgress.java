@@ -8,7 +8,8 @@ import java.util.Set;
 
 /**
  * Remembers each queue's used index from the previous sweep, to tell which queues look stuck
- * (outstanding work and no completion since then; only those get the extra element query), and
+ * (outstanding work, or completions never signalled to the guest, and no completion since then;
+ * only those get the extra element query), and
  * which queues have ever shown activity (only those are read between census sweeps).
  */
 final class QueueProgress {
@@ -26,7 +27,7 @@ final class QueueProgress {
         if (hasEverMoved(status) || (before != null && before != status.usedIdx())) {
             active.add(key);
         }
-        return before != null && before == status.usedIdx() && hasOutstandingWork(status);
+        return before != null && before == status.usedIdx() && (hasOutstandingWork(status) || hasUnsignalledCompletions(status));
     }
 
     /**
@@ -56,6 +57,15 @@ final class QueueProgress {
     private static boolean hasEverMoved(VirtQueueStatus status) {
         return status.usedIdx() != 0 || status.inuse() != 0
                 || status.lastAvailIdx().orElse(0) != 0 || status.shadowAvailIdx().orElse(0) != 0;
+    }
+
+    /**
+     * Completions the guest was not interrupted for: used-idx ahead of a valid signalled-used. QEMU's
+     * counters show no outstanding work then, yet only the queue element (the guest's avail flags)
+     * tells a lost interrupt (completion not signalled) from a guest polling with interrupts off.
+     */
+    static boolean hasUnsignalledCompletions(VirtQueueStatus status) {
+        return status.signalledUsedValid() && ((status.usedIdx() - status.signalledUsed()) & 0xFFFF) != 0;
     }
 
     // Indices are free-running 16-bit counters: "ahead" means different modulo 65536.

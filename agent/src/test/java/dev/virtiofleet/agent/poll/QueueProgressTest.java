@@ -38,6 +38,25 @@ class QueueProgressTest {
     }
 
     @Test
+    void completionsNeverSignalledWithoutProgressLookStuckToo() {
+        // used-idx 6210 ahead of signalled-used 6207, nothing in flight: QEMU's counters show no
+        // outstanding work, and only the queue element tells a lost interrupt from NAPI polling.
+        VirtQueueStatus unsignalled = new VirtQueueStatus("virtio-net", 1, 0, 256, 256, 4096, 1, 2, 3,
+                Optional.of(6210), Optional.of(6210), 6210, 6207, true);
+        assertFalse(QueueProgress.hasOutstandingWork(unsignalled));
+        assertTrue(QueueProgress.hasUnsignalledCompletions(unsignalled));
+        QueueProgress progress = new QueueProgress();
+        assertFalse(progress.recordAndCheckStuck(BLK, 1, unsignalled), "no earlier sweep to compare");
+        progress.endSweep(Set.of(BLK));
+        assertTrue(progress.recordAndCheckStuck(BLK, 1, unsignalled), "no progress since the last sweep");
+
+        VirtQueueStatus notTracked = new VirtQueueStatus("virtio-net", 1, 0, 256, 256, 4096, 1, 2, 3,
+                Optional.of(6210), Optional.of(6210), 6210, 6207, false);
+        assertFalse(QueueProgress.hasUnsignalledCompletions(notTracked), "signalled-used not valid: nothing to judge");
+        assertFalse(QueueProgress.hasUnsignalledCompletions(queue(0, 6210, 6210, 6210)), "all signalled");
+    }
+
+    @Test
     void anUnpluggedDeviceIsForgottenAndAnUnreadQueueRemembered() {
         QueueProgress progress = new QueueProgress();
         progress.recordAndCheckStuck(BLK, 0, queue(1, 6210, 6210, 6209));

@@ -29,15 +29,21 @@ public final class CompletionNotSignalledRule implements QueueRule {
             // signalled-used not valid: QEMU tracks no signal to be behind (no EVENT_IDX, or vhost)
             return Verdict.CLEAR;
         }
-        if (queue.usedIdx().isEmpty() || queue.availFlags().isEmpty() || queue.liveAvailIdx().isEmpty()) {
-            return Verdict.unknown("the queue element (avail flags and index from guest memory)");
-        }
-        if ((queue.availFlags().getAsInt() & QueueView.AVAIL_F_NO_INTERRUPT) != 0) {
-            return Verdict.CLEAR;
+        if (queue.usedIdx().isEmpty()) {
+            return Verdict.unknown("used-idx (no queue status)");
         }
         int used = queue.usedIdx().getAsInt();
         int signalled = queue.signalledUsed().getAsInt();
+        // Every completion signalled: nothing is owed, whatever guest memory says (the agent reads
+        // the queue element only while completions are unsignalled, so a recovered queue comes
+        // without one and must still resolve).
         if (!RingIndex.isAhead(used, signalled, queue.size())) {
+            return Verdict.CLEAR;
+        }
+        if (queue.availFlags().isEmpty() || queue.liveAvailIdx().isEmpty()) {
+            return Verdict.unknown("the queue element (avail flags and index from guest memory)");
+        }
+        if ((queue.availFlags().getAsInt() & QueueView.AVAIL_F_NO_INTERRUPT) != 0) {
             return Verdict.CLEAR;
         }
         String observation = RingIndex.distance(signalled, used) + " completion(s) (used-idx " + used

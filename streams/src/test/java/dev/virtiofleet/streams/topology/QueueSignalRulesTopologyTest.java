@@ -139,6 +139,16 @@ class QueueSignalRulesTopologyTest {
     }
 
     @Test
+    void aQueueWithEverythingSignalledResolvesWithoutTheQueueElement() {
+        driver.pipeAll(repeated(UNSIGNALLED, 0, 4));
+        assertEquals(1, driver.alerts(AlertState.FIRING).size());
+
+        // Recovered: signalled-used caught up with used-idx; the agent no longer reads the element.
+        driver.pipe(Samples.poll(Samples.of(RUNNING, BLK, false), 4));
+        assertEquals(List.of(AlertState.FIRING, AlertState.RESOLVED), driver.alerts().stream().map(VirtioAlert::getState).toList());
+    }
+
+    @Test
     void completionsThatKeepFlowingAreNotAMissedSignal() {
         for (int n = 0; n < 10; n++) {
             int used = 4801 + n;
