@@ -39,25 +39,22 @@ class PromQlCatalogTest {
     void findsEveryRuleEveryPanelTargetAndEveryQueryVariable() {
         Map<Source, Long> counts = CATALOG.all().stream().collect(Collectors.groupingBy(Expression::source, Collectors.counting()));
         // Counted independently of the catalog: rule names in the YAML text, "expr" keys in the dashboards.
-        long alerts = 0;
-        long records = 0;
-        for (Path file : OpsFiles.list(ROOT.resolve("deploy/prometheus/rules"), ".yml")) {
-            String text = OpsFiles.read(file);
-            alerts += Pattern.compile("(?m)^\\s+- alert: ").matcher(text).results().count();
-            records += Pattern.compile("(?m)^\\s+- record: ").matcher(text).results().count();
-        }
-        long targets = 0;
-        long variables = 0;
-        for (Path file : OpsFiles.list(ROOT.resolve("grafana/dashboards"), ".json")) {
-            String text = OpsFiles.read(file);
-            targets += Pattern.compile("\"expr\":").matcher(text).results().count();
-            variables += Pattern.compile("\"type\": \"query\"").matcher(text).results().count();
-        }
+        Path rules = ROOT.resolve("deploy/prometheus/rules");
+        Path dashboards = ROOT.resolve("grafana/dashboards");
+        long alerts = occurrences(rules, ".yml", "(?m)^\\s+- alert: ");
+        long records = occurrences(rules, ".yml", "(?m)^\\s+- record: ");
+        long targets = occurrences(dashboards, ".json", "\"expr\":");
+        long variables = occurrences(dashboards, ".json", "\"type\": \"query\"");
         assertEquals(alerts, counts.get(Source.ALERT_RULE));
         assertEquals(records, counts.get(Source.RECORDING_RULE));
         assertEquals(targets, counts.get(Source.PANEL));
         assertEquals(variables, counts.get(Source.VARIABLE));
         assertTrue(counts.getOrDefault(Source.ANNOTATION_QUERY, 0L) > 0, "annotation queries: " + counts);
+    }
+
+    private static long occurrences(Path dir, String suffix, String regex) {
+        Pattern pattern = Pattern.compile(regex);
+        return OpsFiles.list(dir, suffix).stream().mapToLong(file -> pattern.matcher(OpsFiles.read(file)).results().count()).sum();
     }
 
     @Test
