@@ -20,9 +20,9 @@ class DeployConfigsTest {
     private static final Path ROOT = OpsFiles.project();
 
     @Test
-    void streamsConfigurationsAreAcceptedByTheDetectionApp() {
+    void streamsConfigurationsAreAcceptedByTheDetectionApp() throws IOException {
         for (Path file : List.of(ROOT.resolve("deploy/systemd/streams.yaml"), ROOT.resolve("deploy/compose/streams.yaml"))) {
-            StreamsAppConfig config = StreamsAppConfig.fromProperties(OpsFiles.flatten(OpsFiles.yaml(file)));
+            StreamsAppConfig config = StreamsAppConfig.load(file);
             assertEquals(8470, config.restListen().getPort(), file.toString());
         }
     }

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -154,13 +155,11 @@ class KubernetesManifestsTest {
 
         String template = one(ConfigMap.class, "virtio-fleet-streams").getData().get("streams.yaml");
         String pod = streams.getMetadata().getName() + "-0";
-        Map<String, String> config = OpsFiles.flatten(readYaml(template.replace("__POD_NAME__", pod)));
-        assertEquals(pod + "." + headless.getMetadata().getName() + "." + headless.getMetadata().getNamespace() + ".svc.cluster.local:" + port,
-                config.get("rest.advertised"));
-        assertEquals(pod, config.get("instance-id"));
-        assertTrue(Integer.parseInt(config.get("standby-replicas")) >= 1, config.toString());
-        assertTrue(config.get("rest.listen").endsWith(":" + port), config.toString());
-        StreamsAppConfig parsed = StreamsAppConfig.fromProperties(config);
+        StreamsAppConfig parsed = StreamsAppConfig.parse(template.replace("__POD_NAME__", pod), "ConfigMap virtio-fleet-streams");
+        assertEquals(Optional.of(pod + "." + headless.getMetadata().getName() + "." + headless.getMetadata().getNamespace()
+                + ".svc.cluster.local:" + port), parsed.streams().advertisedRest());
+        assertEquals(Optional.of(pod), parsed.streams().instanceId());
+        assertTrue(parsed.streams().standbyReplicas() >= 1, parsed.toString());
         assertEquals(port, parsed.restListen().getPort());
         assertTrue(streams.getSpec().getTemplate().getSpec().getInitContainers().getFirst().getCommand().toString().contains("__POD_NAME__"));
     }

@@ -61,20 +61,6 @@ final class OpsFiles {
     }
 
     /** Nested YAML as the flat dotted keys the streams configuration takes ({@code rest: {listen: x}} is {@code rest.listen=x}). */
-    static java.util.Map<String, String> flatten(JsonNode node) {
-        java.util.Map<String, String> flat = new java.util.TreeMap<>();
-        flatten("", node, flat);
-        return flat;
-    }
-
-    private static void flatten(String prefix, JsonNode node, java.util.Map<String, String> flat) {
-        if (node.isObject()) {
-            node.properties().forEach(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), flat));
-        } else {
-            flat.put(prefix, node.asText());
-        }
-    }
-
     static List<Path> list(Path dir, String suffix) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.getFileName().toString().endsWith(suffix)).sorted().toList();

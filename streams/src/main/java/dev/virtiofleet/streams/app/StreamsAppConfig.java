@@ -63,13 +63,20 @@ public record StreamsAppConfig(StreamsSettings streams, Topics topics, Detection
 
     /** Reads a YAML configuration file; every mistake names the key, the value and what is allowed. */
     public static StreamsAppConfig load(Path file) throws IOException {
-        JsonNode document;
         try {
-            document = YAML.readTree(Files.readString(file));
+            return parse(Files.readString(file), file.toString());
         } catch (NoSuchFileException e) {
             throw new IOException("cannot read streams configuration " + file + ": no such file", e);
+        }
+    }
+
+    /** Reads a YAML configuration; {@code source} names it in errors. */
+    public static StreamsAppConfig parse(String yaml, String source) throws IOException {
+        JsonNode document;
+        try {
+            document = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new IOException("cannot read " + file + ": not valid YAML: " + e.getOriginalMessage(), e);
+            throw new IOException("cannot read " + source + ": not valid YAML: " + e.getOriginalMessage(), e);
         }
         Map<String, String> flat = new TreeMap<>();
         if (document != null && !document.isMissingNode() && !document.isNull()) {
