@@ -9,25 +9,44 @@ import java.util.Set;
 /**
  * Remembers each queue's used index from the previous sweep, to tell which queues look stuck
  * (outstanding work, or completions never signalled to the guest, and no completion since then;
- * only those get the extra element query), and
- * which queues have ever shown activity (only those are read between census sweeps).
+ * those get the extra element query every sweep), which look idle (in use before, nothing
+ * outstanding in QEMU's counters, no completion since: only the guest's avail index in guest
+ * memory can show buffers offered to a device that was never kicked, so these get the element
+ * query on idle-probe sweeps), and which queues have ever shown activity (only those are read
+ * between census sweeps).
  */
 final class QueueProgress {
     private record QueueKey(String devicePath, int queue) {}
+
+    /** How a queue looks against the previous sweep. */
+    enum Look {
+        /** First reading, work completed since, or never used. */
+        NOTHING_TO_PROBE,
+        /** Outstanding work or unsignalled completions, and nothing completed since. */
+        STUCK,
+        /** Used before, nothing outstanding as far as QEMU knows, and nothing completed since. */
+        IDLE
+    }
 
     private Map<QueueKey, Integer> previous = new HashMap<>();
     private final Map<QueueKey, Integer> current = new HashMap<>();
     private final Set<QueueKey> active = new HashSet<>();
 
-    /** Records this sweep's reading and says whether the queue looks stuck. */
-    boolean recordAndCheckStuck(String devicePath, int queue, VirtQueueStatus status) {
+    /** Records this sweep's reading and says how the queue looks. */
+    Look record(String devicePath, int queue, VirtQueueStatus status) {
         QueueKey key = new QueueKey(devicePath, queue);
         current.put(key, status.usedIdx());
         Integer before = previous.get(key);
         if (hasEverMoved(status) || (before != null && before != status.usedIdx())) {
             active.add(key);
         }
-        return before != null && before == status.usedIdx() && (hasOutstandingWork(status) || hasUnsignalledCompletions(status));
+        if (before == null || before != status.usedIdx()) {
+            return Look.NOTHING_TO_PROBE;
+        }
+        if (hasOutstandingWork(status) || hasUnsignalledCompletions(status)) {
+            return Look.STUCK;
+        }
+        return active.contains(key) ? Look.IDLE : Look.NOTHING_TO_PROBE;
     }
 
     /**

@@ -113,7 +113,8 @@ public final class VmPoller implements AutoCloseable {
             return new SweepOutcome.Unpollable("QEMU " + connection.greeting().version() + " lacks "
                     + commands.get().missingVirtioQueries() + " (added in QEMU 7.2)");
         }
-        return new Sweep(policy.isCensus(sweeps++)).run();
+        long sweep = sweeps++;
+        return new Sweep(policy.isCensus(sweep), policy.isIdleProbe(sweep)).run();
     }
 
     @Override
@@ -126,9 +127,11 @@ public final class VmPoller implements AutoCloseable {
         private final List<DeviceReading> devices = new ArrayList<>();
         private Optional<SweepOutcome> interruption = Optional.empty();
         private final boolean census;
+        private final boolean idleProbe;
 
-        Sweep(boolean census) {
+        Sweep(boolean census, boolean idleProbe) {
             this.census = census;
+            this.idleProbe = idleProbe;
         }
 
         SweepOutcome run() throws InterruptedException {
@@ -216,8 +219,11 @@ public final class VmPoller implements AutoCloseable {
             for (QueueRead read : statuses) {
                 Optional<VirtQueueStatus> value = read.sent().decode(reader::queueStatus);
                 value.ifPresent(s -> read.device().queueStatus(read.queue(), s));
-                if (value.isPresent() && progress.recordAndCheckStuck(read.device().path(), read.queue(), value.get())) {
-                    stuck.add(read);
+                if (value.isPresent()) {
+                    QueueProgress.Look look = progress.record(read.device().path(), read.queue(), value.get());
+                    if (look == QueueProgress.Look.STUCK || (look == QueueProgress.Look.IDLE && idleProbe)) {
+                        stuck.add(read);
+                    }
                 }
             }
             for (QueueRead read : followUps) {

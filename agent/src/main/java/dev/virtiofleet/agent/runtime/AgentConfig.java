@@ -104,7 +104,8 @@ public record AgentConfig(String hostId, DiscoveryConfig discovery, PollConfig p
                 circuit.integer("timeouts-to-open", pollDefaults.timeoutsToOpen()),
                 new Backoff(circuitBackoff.duration("initial", pollDefaults.circuit().initial()),
                         circuitBackoff.duration("max", pollDefaults.circuit().max())),
-                new SweepPolicy(poll.integer("census-every", SweepPolicy.defaults().censusEvery())));
+                new SweepPolicy(poll.integer("census-every", SweepPolicy.defaults().censusEvery()),
+                        poll.integer("idle-probe-every", SweepPolicy.defaults().idleProbeEvery())));
 
         ConfigSection qmp = root.section("qmp");
         QmpClientConfig qmpDefaults = QmpClientConfig.defaults();

@@ -1,8 +1,10 @@
 package dev.virtiofleet.agent.poll;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtiofleet.agent.poll.QueueProgress.Look;
 import dev.virtiofleet.qapi.VirtQueueStatus;
 import java.util.Optional;
 import java.util.Set;
@@ -28,13 +30,13 @@ class QueueProgressTest {
     @Test
     void aQueueIsStuckOnlyWithOutstandingWorkAndNoCompletionSinceTheLastSweep() {
         QueueProgress progress = new QueueProgress();
-        assertFalse(progress.recordAndCheckStuck(BLK, 0, queue(1, 6210, 6210, 6209)), "no earlier sweep to compare");
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)), "no earlier sweep to compare");
         progress.endSweep(Set.of(BLK));
-        assertTrue(progress.recordAndCheckStuck(BLK, 0, queue(1, 6210, 6210, 6209)));
+        assertEquals(Look.STUCK, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)));
         progress.endSweep(Set.of(BLK));
-        assertFalse(progress.recordAndCheckStuck(BLK, 0, queue(1, 6211, 6211, 6210)), "it completed one");
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 0, queue(1, 6211, 6211, 6210)), "it completed one");
         progress.endSweep(Set.of(BLK));
-        assertFalse(progress.recordAndCheckStuck(BLK, 0, queue(0, 6210, 6210, 6210)), "idle is not stuck");
+        assertEquals(Look.IDLE, progress.record(BLK, 0, queue(0, 6210, 6210, 6210)), "nothing outstanding, nothing completed: idle, not stuck");
     }
 
     @Test
@@ -46,9 +48,9 @@ class QueueProgressTest {
         assertFalse(QueueProgress.hasOutstandingWork(unsignalled));
         assertTrue(QueueProgress.hasUnsignalledCompletions(unsignalled));
         QueueProgress progress = new QueueProgress();
-        assertFalse(progress.recordAndCheckStuck(BLK, 1, unsignalled), "no earlier sweep to compare");
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 1, unsignalled), "no earlier sweep to compare");
         progress.endSweep(Set.of(BLK));
-        assertTrue(progress.recordAndCheckStuck(BLK, 1, unsignalled), "no progress since the last sweep");
+        assertEquals(Look.STUCK, progress.record(BLK, 1, unsignalled), "no progress since the last sweep");
 
         VirtQueueStatus notTracked = new VirtQueueStatus("virtio-net", 1, 0, 256, 256, 4096, 1, 2, 3,
                 Optional.of(6210), Optional.of(6210), 6210, 6207, false);
@@ -59,22 +61,30 @@ class QueueProgressTest {
     @Test
     void anUnpluggedDeviceIsForgottenAndAnUnreadQueueRemembered() {
         QueueProgress progress = new QueueProgress();
-        progress.recordAndCheckStuck(BLK, 0, queue(1, 6210, 6210, 6209));
+        progress.record(BLK, 0, queue(1, 6210, 6210, 6209));
         progress.endSweep(Set.of(BLK));
         progress.endSweep(Set.of(BLK));
-        assertTrue(progress.recordAndCheckStuck(BLK, 0, queue(1, 6210, 6210, 6209)), "a sweep that did not read it keeps the reading");
+        assertEquals(Look.STUCK, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)), "a sweep that did not read it keeps the reading");
         progress.endSweep(Set.of(BLK));
         progress.endSweep(Set.of());
-        assertFalse(progress.recordAndCheckStuck(BLK, 0, queue(1, 6210, 6210, 6209)), "gone, then back: a new device");
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)), "gone, then back: a new device");
+    }
+
+    @Test
+    void aQueueThatWasNeverUsedIsNotIdleButUnused() {
+        QueueProgress progress = new QueueProgress();
+        progress.record(BLK, 5, queue(0, 0, 0, 0));
+        progress.endSweep(Set.of(BLK));
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 5, queue(0, 0, 0, 0)), "never used: no probe of its element");
     }
 
     @Test
     void aQueueIsActiveOnceItShowedAnyActivityUntilItsDeviceGoes() {
         QueueProgress progress = new QueueProgress();
-        progress.recordAndCheckStuck(BLK, 0, queue(0, 0, 0, 0));
+        progress.record(BLK, 0, queue(0, 0, 0, 0));
         progress.endSweep(Set.of(BLK));
         assertFalse(progress.isActive(BLK, 0), "never used: census only");
-        progress.recordAndCheckStuck(BLK, 0, queue(0, 1, 1, 1));
+        progress.record(BLK, 0, queue(0, 1, 1, 1));
         progress.endSweep(Set.of(BLK));
         assertTrue(progress.isActive(BLK, 0));
         progress.endSweep(Set.of(BLK));

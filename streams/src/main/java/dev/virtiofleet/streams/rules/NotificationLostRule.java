@@ -6,14 +6,18 @@ import dev.virtiofleet.streams.observe.DeviceStatusView;
 import dev.virtiofleet.streams.observe.QueueView;
 import dev.virtiofleet.streams.ring.RingIndex;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
- * Notification lost: the driver's live avail index (guest memory, from the queue element) is ahead
- * of last-avail-idx while the device sits idle and takes nothing: the device never saw the kick.
- * Two look-alikes are excluded: if QEMU's shadow avail index already shows the new buffers, the
- * device did look and is stuck (a stall, not a lost kick); if the device holds buffers
- * ({@code inuse > 0}), a hung handler is as likely as a lost kick, and the stall rule speaks for it.
- * The mark is last-avail-idx.
+ * Notification lost: buffers are offered (the driver's avail index is ahead of last-avail-idx) while
+ * the device holds none ({@code inuse == 0}) and takes nothing: the device never acted on the kick.
+ * The offered index is the live one from guest memory (queue element) where the sample has it,
+ * else QEMU's shadow-avail-idx. The shadow cannot tell "the device looked and did nothing" from a
+ * lost kick: reading the queue element refreshes it (QEMU's {@code vring_avail_idx} stores what it
+ * reads), so after the agent's first element read of such a queue the shadow shows the buffers too,
+ * and the verdict must not change because we looked. A device that took buffers and does not
+ * return them ({@code inuse > 0}) is a stall, and the stall rule speaks for it; the two never fire
+ * for the same condition. The mark is last-avail-idx: any buffer taken ends the condition.
  */
 public final class NotificationLostRule implements QueueRule {
 
@@ -27,18 +31,18 @@ public final class NotificationLostRule implements QueueRule {
         if (queue.role() != QueueRole.REQUEST) {
             return Verdict.CLEAR;
         }
-        if (queue.liveAvailIdx().isEmpty() || queue.lastAvailIdx().isEmpty()) {
-            return Verdict.unknown("avail.idx from the queue element and last-avail-idx from the queue status");
+        OptionalInt offered = queue.liveAvailIdx().isPresent() ? queue.liveAvailIdx() : queue.shadowAvailIdx();
+        if (offered.isEmpty() || queue.lastAvailIdx().isEmpty() || queue.inuse().isEmpty()) {
+            return Verdict.unknown("last-avail-idx and inuse from the queue status, and avail.idx or shadow-avail-idx");
         }
-        int live = queue.liveAvailIdx().getAsInt();
+        int avail = offered.getAsInt();
         int lastAvail = queue.lastAvailIdx().getAsInt();
-        boolean deviceSawThem = queue.shadowAvailIdx().isPresent()
-                && RingIndex.isAhead(queue.shadowAvailIdx().getAsInt(), lastAvail, queue.size());
-        if (!RingIndex.isAhead(live, lastAvail, queue.size()) || deviceSawThem || queue.inuse().orElse(0) > 0) {
+        if (!RingIndex.isAhead(avail, lastAvail, queue.size()) || queue.inuse().getAsLong() > 0) {
             return Verdict.CLEAR;
         }
-        String observation = RingIndex.distance(lastAvail, live) + " buffer(s) in guest memory (avail.idx " + live
-                + ") not taken by an idle device (last-avail-idx " + lastAvail + ")";
+        String source = queue.liveAvailIdx().isPresent() ? "avail.idx " : "shadow-avail-idx ";
+        String observation = RingIndex.distance(lastAvail, avail) + " buffer(s) offered (" + source + avail
+                + ") and not taken by an idle device (last-avail-idx " + lastAvail + ")";
         return Verdict.holds(new Finding(observation, lastAvail, queue.evidenceValues(), Map.of()));
     }
 }

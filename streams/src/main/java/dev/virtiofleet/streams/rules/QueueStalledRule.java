@@ -9,11 +9,11 @@ import java.util.Map;
 
 /**
  * Queue stalled: a request queue with outstanding work whose used-idx does not move. Outstanding
- * work is a buffer the device took and has not returned ({@code inuse > 0}) or one QEMU has seen
- * offered and not taken ({@code shadow-avail-idx} ahead of {@code last-avail-idx}). Where QEMU's
- * counters are not available (a vhost backend runs the ring) the live avail index ahead of the used
- * index in guest memory is the outstanding work. The mark is used-idx: any movement, a wrap
- * included, is progress.
+ * work is a buffer the device took and has not returned ({@code inuse > 0}). Buffers offered that
+ * an idle device never takes ({@code inuse == 0}) are a lost notification, judged by
+ * {@link NotificationLostRule}, not a second alert here. Where QEMU's counters are not available (a
+ * vhost backend runs the ring) the live avail index ahead of the used index in guest memory is the
+ * outstanding work. The mark is used-idx: any movement, a wrap included, is progress.
  */
 public final class QueueStalledRule implements QueueRule {
 
@@ -32,11 +32,9 @@ public final class QueueStalledRule implements QueueRule {
         }
         int used = queue.usedIdx().getAsInt();
         long inuse = queue.inuse().orElse(0);
-        boolean offeredNotTaken = queue.shadowAvailIdx().isPresent() && queue.lastAvailIdx().isPresent()
-                && RingIndex.isAhead(queue.shadowAvailIdx().getAsInt(), queue.lastAvailIdx().getAsInt(), queue.size());
         boolean offeredInGuestMemory = queue.inuse().isEmpty() && queue.liveAvailIdx().isPresent()
                 && RingIndex.isAhead(queue.liveAvailIdx().getAsInt(), used, queue.size());
-        if (inuse == 0 && !offeredNotTaken && !offeredInGuestMemory) {
+        if (inuse == 0 && !offeredInGuestMemory) {
             return Verdict.CLEAR;
         }
         String observation = inuse > 0
