@@ -57,6 +57,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "How long a queue may make no progress before it is stalled (default: ${DEFAULT-VALUE}; production: 30s)")
     Duration stallThreshold;
 
+    @Option(names = "--qemu", description = {"Also boot a real QEMU guest (TCG; qemu-system-x86 and qemu-utils installed) as host "
+            + "qemu-01, and hang its disk for real: kill -STOP of its qemu-nbd 45 s after boot, kill -CONT 90 s later"})
+    boolean realGuest;
+
     @Option(names = "--verbose", description = "Show the components' INFO logs (connections, polling) beside the live view")
     boolean verbose;
 
@@ -66,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
             // The live view tells the story; per-VM connection logs would bury it. Warnings still show.
             ((Logger) LoggerFactory.getLogger("dev.virtiofleet")).setLevel(Level.WARN);
         }
-        Demo.Options options = new Demo.Options(scenario, vms, bootstrapServers, dataDir, keep, pollInterval, stallThreshold);
+        Demo.Options options = new Demo.Options(scenario, vms, bootstrapServers, dataDir, keep, pollInterval, stallThreshold, realGuest);
         try (StopSignal signal = StopSignal.install("demo", SHUTDOWN_GRACE);
                 Demo demo = Demo.start(options, System.out)) {
             signal.await(runFor);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtiofleet.testing.JsonShape;
 import dev.virtiofleet.testing.RawQmp;
-import dev.virtiofleet.testing.RealQemuGuest;
+import dev.virtiofleet.qemu.RealQemuGuest;
 import dev.virtiofleet.testing.Transcript;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent against a real QEMU, without a guest: the machine is created paused with the device
- * set of the transcripts, so every virtio device exists but no driver has touched it. (The
- * conformance test with a booted guest, scripts/build-test-guest.sh, is still to be written.)
+ * set of the transcripts, so every virtio device exists but no driver has touched it. (A booted
+ * guest polled by the agent: launcher's RealQemuEndToEndTest.)
  */
 class RealQemuPrelaunchTest {
     private static final String UUID = "6a1e9c3d-2b7f-4e58-9d0a-3c5b7e1f2a64";

@@ -1,6 +1,7 @@
 package dev.virtiofleet.launcher.demo;
 
 import dev.virtiofleet.launcher.ScenarioChoice;
+import dev.virtiofleet.qemu.RealQemuGuest;
 import dev.virtiofleet.sim.scenario.Scenario;
 import dev.virtiofleet.sim.scenario.ScenarioException;
 import dev.virtiofleet.sim.scenario.ScenarioReader;
@@ -32,7 +33,7 @@ public final class Demo implements AutoCloseable {
      * @param keep keep the temporary directory at exit
      */
     public record Options(Optional<String> scenario, Optional<Integer> vms, Optional<String> bootstrapServers, Optional<Path> dataDir,
-            boolean keep, Duration pollInterval, Duration stallThreshold) {}
+            boolean keep, Duration pollInterval, Duration stallThreshold, boolean realGuest) {}
 
     private final DemoLock lock;
     private final Path workDir;
@@ -50,6 +51,11 @@ public final class Demo implements AutoCloseable {
 
     public static Demo start(Options options, PrintStream out) throws Exception {
         Scenario scenario = scenario(options);
+        if (options.realGuest()) {
+            RealQemuGuest.unavailableReason().ifPresent(reason -> {
+                throw new IllegalStateException("--qemu needs a real QEMU here: " + reason);
+            });
+        }
         DemoLock lock = DemoLock.acquire(Path.of(System.getProperty("java.io.tmpdir"), "virtio-fleet-demo.lock"));
         Path workDir;
         try {
@@ -63,7 +69,7 @@ public final class Demo implements AutoCloseable {
         out.println("demo:    working in " + workDir + (removeAtExit ? " (removed at exit)" : " (kept)"));
         try {
             DemoPipeline pipeline = DemoPipeline.start(new DemoPipeline.Settings(scenario, options.bootstrapServers(), workDir,
-                    workDir.resolve("qmp"), options.pollInterval(), options.stallThreshold(), (short) 1), out);
+                    workDir.resolve("qmp"), options.pollInterval(), options.stallThreshold(), (short) 1, options.realGuest()), out);
             out.println("demo:    running; Ctrl-C stops everything");
             return new Demo(lock, workDir, removeAtExit, pipeline, out);
         } catch (Exception e) {

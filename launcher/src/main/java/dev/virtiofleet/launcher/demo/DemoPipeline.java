@@ -5,6 +5,7 @@ import dev.virtiofleet.agent.runtime.AgentConfig;
 import dev.virtiofleet.kafka.EmbeddedKafkaBroker;
 import dev.virtiofleet.launcher.Version;
 import dev.virtiofleet.launcher.topics.TopicReconciler;
+import dev.virtiofleet.qemu.RealQemuGuest;
 import dev.virtiofleet.sim.scenario.Scenario;
 import dev.virtiofleet.sim.scenario.ScenarioRun;
 import dev.virtiofleet.streams.app.DetectionApplication;
@@ -12,6 +13,7 @@ import dev.virtiofleet.streams.app.StreamsAppConfig;
 import dev.virtiofleet.topics.FleetTopics;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +25,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -37,7 +41,12 @@ final class DemoPipeline implements AutoCloseable {
 
     /** What the demo runs against and how fast it judges. */
     record Settings(Scenario scenario, Optional<String> bootstrapServers, Path workDir, Path socketBase,
-            Duration pollInterval, Duration stallThreshold, short replicationFactor) {}
+            Duration pollInterval, Duration stallThreshold, short replicationFactor, boolean realGuest) {}
+
+    /** When, after the real guest is up, its disk backend hangs and comes back. */
+    static final Duration REAL_HANG_AT = Duration.ofSeconds(45);
+    static final Duration REAL_RECOVERY_AT = Duration.ofSeconds(135);
+    static final String REAL_HOST = "qemu-01";
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final PrintStream out;
@@ -88,6 +97,9 @@ final class DemoPipeline implements AutoCloseable {
             started.push(agent);
             agent.metricsAddress().ifPresent(address -> agentMetrics.add("http://127.0.0.1:" + address.getPort() + "/metrics"));
         }
+        if (settings.realGuest()) {
+            startRealGuest(settings, bootstrap, timeline, agentMetrics);
+        }
         out.println("agents:  one per host, polling every " + settings.pollInterval().toMillis() + " ms; metrics " + agentMetrics);
 
         DetectionApplication detection = new DetectionApplication(StreamsAppConfig.fromProperties(streamsProperties(settings, bootstrap)));
@@ -101,12 +113,52 @@ final class DemoPipeline implements AutoCloseable {
         view.start();
     }
 
+    /**
+     * A real QEMU with a real Linux guest as one more host, its disk served by qemu-nbd: the hang
+     * is real (SIGSTOP to qemu-nbd), not simulated, and so is the recovery (SIGCONT).
+     */
+    private void startRealGuest(Settings settings, String bootstrap, ScheduledExecutorService timeline, List<String> agentMetrics)
+            throws Exception {
+        out.println("qemu:    booting a real Linux guest under TCG (the first time builds it from Debian packages) ...");
+        RealQemuGuest guest = RealQemuGuest.boot(Optional.of(new RealQemuGuest.Identity("real-guest",
+                UUID.nameUUIDFromBytes("virtio-fleet demo real guest".getBytes(StandardCharsets.UTF_8)))));
+        started.push(guest);
+        out.println("qemu:    " + REAL_HOST + "/real-guest up, QMP at " + guest.qmpSocket() + "; its disk backend hangs in "
+                + REAL_HANG_AT.toSeconds() + " s and recovers " + (REAL_RECOVERY_AT.toSeconds() - REAL_HANG_AT.toSeconds()) + " s later");
+        Agent agent = Agent.start(AgentConfig.parse(agentYaml(REAL_HOST, guest.qmpSocket().toString(), settings, bootstrap),
+                "demo agent for " + REAL_HOST), Version.current());
+        started.push(agent);
+        agent.metricsAddress().ifPresent(address -> agentMetrics.add("http://127.0.0.1:" + address.getPort() + "/metrics"));
+        timeline.schedule(() -> signalDisk(guest, true), REAL_HANG_AT.toMillis(), TimeUnit.MILLISECONDS);
+        timeline.schedule(() -> signalDisk(guest, false), REAL_RECOVERY_AT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void signalDisk(RealQemuGuest guest, boolean hang) {
+        try {
+            if (hang) {
+                guest.pauseDiskBackend();
+                out.println("qemu:    kill -STOP qemu-nbd: " + REAL_HOST + "/real-guest's disk backend hangs");
+            } else {
+                guest.resumeDiskBackend();
+                out.println("qemu:    kill -CONT qemu-nbd: " + REAL_HOST + "/real-guest's disk backend runs again");
+            }
+        } catch (IOException e) {
+            out.println("qemu:    could not signal qemu-nbd: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static String agentYaml(String host, Settings settings, String bootstrap) {
+        return agentYaml(host, settings.socketBase().resolve(host) + "/*.qmp", settings, bootstrap);
+    }
+
+    private static String agentYaml(String host, String socketGlob, Settings settings, String bootstrap) {
         Path spool = settings.workDir().resolve("spool").resolve(host);
         return String.join("\n",
                 "host-id: " + host,
                 "discovery:",
-                "  socket-globs: ['" + settings.socketBase().resolve(host) + "/*.qmp']",
+                "  socket-globs: ['" + socketGlob + "']",
                 "poll:",
                 "  interval: " + settings.pollInterval().toMillis() + "ms",
                 "publish:",

@@ -12,7 +12,7 @@ import dev.virtiofleet.avro.QueueHealth;
 import dev.virtiofleet.avro.VirtioAlert;
 import dev.virtiofleet.kafka.KafkaBroker;
 import dev.virtiofleet.kafka.KafkaBrokerExtension;
-import dev.virtiofleet.testing.RealQemuGuest;
+import dev.virtiofleet.qemu.RealQemuGuest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -142,7 +143,7 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void streamsRunAsAStatefulSetBehindAHeadlessServiceAdvertisingEachPodsStableName() {
+    void streamsRunAsAStatefulSetBehindAHeadlessServiceAdvertisingEachPodsStableName() throws IOException {
         StatefulSet streams = one(StatefulSet.class, "virtio-fleet-streams");
         Service headless = one(Service.class, streams.getSpec().getServiceName());
         assertEquals("None", headless.getSpec().getClusterIP());

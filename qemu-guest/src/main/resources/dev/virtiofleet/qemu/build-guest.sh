@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the small Linux guest the real-QEMU tests boot: Debian's cloud kernel and an initramfs with
+# Builds the small Linux guest the real-QEMU tests and demo --qemu boot (RealQemuGuest runs it): Debian's cloud kernel and an initramfs with
 # busybox that loads the virtio drivers and keeps its disk and network a little busy.
 # Bump GUEST_VERSION below whenever the guest changes, so cached copies are rebuilt.
-#   scripts/build-test-guest.sh OUT_DIR   ->  OUT_DIR/vmlinuz, OUT_DIR/initramfs.cpio.gz, OUT_DIR/disk.img
+#   build-guest.sh OUT_DIR   ->  OUT_DIR/vmlinuz, OUT_DIR/initramfs.cpio.gz, OUT_DIR/disk.img
 # Needs apt (to download the two packages), dpkg-deb, cpio and gzip. Idempotent: a finished OUT_DIR
 # (with its .complete stamp) is left alone.
 set -euo pipefail

@@ -1,6 +1,7 @@
-package dev.virtiofleet.testing;
+package dev.virtiofleet.qemu;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -16,9 +18,11 @@ import java.util.stream.Stream;
  * A real QEMU (Debian's qemu-system-x86, under TCG) running a small real Linux guest with the
  * device set of the shared transcripts: scsi0, kbd0, bal0, ser0, rng0, blk0 and net0 under
  * {@code /machine/peripheral/<id>/virtio-backend}. The disk is an NBD export served by a separate
- * qemu-nbd process, so a test can hang the disk backend for real ({@link #pauseDiskBackend()}). The guest (Debian's cloud kernel and a busybox
- * initramfs loading the virtio drivers) is built once by {@code scripts/build-test-guest.sh} and
- * cached in {@code ~/.cache/virtio-fleet/test-guest}.
+ * qemu-nbd process, so a test or the demo can hang the disk backend for real
+ * ({@link #pauseDiskBackend()}). The guest (Debian's cloud kernel and a busybox initramfs loading
+ * the virtio drivers, keeping its disk and network a little busy) is built once by the script
+ * bundled beside this class ({@code build-guest.sh}: apt-get download, dpkg-deb, cpio) and cached
+ * in {@code ~/.cache/virtio-fleet/test-guest}.
  */
 public final class RealQemuGuest implements AutoCloseable {
     private static final String QEMU = "qemu-system-x86_64";
@@ -52,8 +56,17 @@ public final class RealQemuGuest implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Builds the guest if needed and boots it; returns once the guest's drivers are loaded. */
+    /** Builds the guest if needed and boots it, unnamed; returns once the guest's drivers are loaded. */
     public static RealQemuGuest boot() throws IOException, InterruptedException {
+        return boot(Optional.empty());
+    }
+
+    /**
+     * As {@link #boot()}, the VM named as {@code query-name} and {@code query-uuid} report it.
+     *
+     * @param identity the VM's name and UUID; empty: QEMU's defaults (no name, the nil UUID)
+     */
+    public static RealQemuGuest boot(Optional<Identity> identity) throws IOException, InterruptedException {
         Path guest = buildGuest();
         // Unix socket paths must stay under 108 bytes, so the run dir lives directly in /tmp.
         Path runDir = Files.createTempDirectory(Path.of("/tmp"), "vf-qemu-");
@@ -89,6 +102,7 @@ public final class RealQemuGuest implements AutoCloseable {
                 "-device", "virtio-blk-pci,drive=d0,id=blk0",
                 "-netdev", "user,id=n0",
                 "-device", "virtio-net-pci,netdev=n0,id=net0"));
+        identity.ifPresent(vm -> command.addAll(List.of("-name", vm.name(), "-uuid", vm.uuid().toString())));
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(runDir.resolve("qemu.log").toFile())
@@ -102,6 +116,9 @@ public final class RealQemuGuest implements AutoCloseable {
             throw e;
         }
     }
+
+    /** What a guest calls itself over QMP. */
+    public record Identity(String name, UUID uuid) {}
 
     /** Freezes the disk backend (SIGSTOP to qemu-nbd): the guest's disk requests stop completing. */
     public void pauseDiskBackend() throws IOException, InterruptedException {
@@ -173,18 +190,20 @@ public final class RealQemuGuest implements AutoCloseable {
 
     private static Path buildGuest() throws IOException, InterruptedException {
         Path cache = Path.of(System.getProperty("user.home"), ".cache", "virtio-fleet", "test-guest");
-        Path script = projectDir().resolve("scripts").resolve("build-test-guest.sh");
-        Process build = new ProcessBuilder("bash", script.toString(), cache.toString()).redirectErrorStream(true).start();
-        String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (build.waitFor() != 0) {
-            throw new IOException("building the test guest failed: " + output);
+        Path script = Files.createTempFile("virtio-fleet-build-guest-", ".sh");
+        try {
+            try (InputStream bundled = RealQemuGuest.class.getResourceAsStream("build-guest.sh")) {
+                Files.write(script, bundled.readAllBytes());
+            }
+            Process build = new ProcessBuilder("bash", script.toString(), cache.toString()).redirectErrorStream(true).start();
+            String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (build.waitFor() != 0) {
+                throw new IOException("building the test guest failed: " + output.strip());
+            }
+            return cache;
+        } finally {
+            Files.deleteIfExists(script);
         }
-        return cache;
-    }
-
-    private static Path projectDir() {
-        String configured = System.getProperty("virtiofleet.project.dir");
-        return configured != null ? Path.of(configured) : Path.of("..");
     }
 
     private static boolean onPath(String tool) {
