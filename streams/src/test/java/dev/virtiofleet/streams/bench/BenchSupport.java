@@ -44,6 +44,11 @@ import org.apache.kafka.common.serialization.Serializer;
  * watching, load averages and CPU time per thread.
  */
 final class BenchSupport {
+    static {
+        // Before any field below: making the serdes already creates loggers.
+        quietLogs();
+    }
+
     static final FleetSerdes SERDES = FleetSerdes.singleObject();
 
     private BenchSupport() {}
