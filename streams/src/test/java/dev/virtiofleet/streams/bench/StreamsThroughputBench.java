@@ -1,0 +1,230 @@
+package dev.virtiofleet.streams.bench;
+
+import static dev.virtiofleet.streams.bench.BenchSupport.SERDES;
+import static dev.virtiofleet.streams.bench.BenchSupport.seconds;
+
+import dev.virtiofleet.avro.VirtioSample;
+import dev.virtiofleet.streams.app.DetectionApplication;
+import dev.virtiofleet.streams.bench.BenchSupport.CpuMeter;
+import dev.virtiofleet.streams.bench.BenchSupport.Usage;
+import dev.virtiofleet.streams.bench.BenchSupport.Workspace;
+import dev.virtiofleet.streams.testing.Samples;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * Benchmark, not a test: samples/s through the whole detection topology (DetectionApplication:
+ * exactly-once v2, RocksDB device store with changelog, health and alert outputs, drift
+ * repartition) against its floor in the same run, on the same pre-produced records of one
+ * in-process KRaft broker: a plain KafkaConsumer that reads every record and Avro-decodes it
+ * (FleetSerdes.singleObject()) and does nothing else. Phases alternate floor, app, floor, app;
+ * each app phase is a new application id on a fresh state directory.
+ *
+ * <p>Per core: both run on one thread (one stream thread; one consumer thread), so wall-clock
+ * samples/s is already "per core" at best. Because the broker shares the 2 cores (and other
+ * builds share the machine), each phase also reports samples per CPU-second of its own Java
+ * threads (ThreadMXBean, by thread name), which the broker's and others' load disturbs less; CPU
+ * outside Java threads (GC, JIT, RocksDB's native threads) is shown as unattributed.
+ *
+ * <p>Arguments: [devices (10000)] [polls per device (6)] [rounds (2)].
+ */
+public final class StreamsThroughputBench {
+    private static final Duration PATIENCE = Duration.ofMinutes(3);
+
+    public static void main(String[] args) throws Exception {
+        int deviceTarget = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int polls = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        BenchSupport.quietLogs();
+        System.out.println("load average at start: " + BenchSupport.loadAverage());
+        Fleet fleet = Fleet.ofDevices(deviceTarget);
+        String topic = BenchSupport.topics().samples();
+        try (Workspace workspace = new Workspace("streams-throughput-bench")) {
+            workspace.createFleetTopics();
+            long bytes = produce(workspace, fleet, polls, topic);
+            Map<TopicPartition, Long> end = BenchSupport.endOffsets(workspace.admin, topic);
+            long records = BenchSupport.total(end);
+            System.out.printf("%d devices (%d VMs x 7, %d queues), %d polls each: %d samples on %d partitions, mean value %d bytes%n",
+                    fleet.deviceCount(), fleet.vms().size(), fleet.queueCount(), polls, records, end.size(), bytes / records);
+            double floorRate = 0;
+            double floorCpuRate = 0;
+            double appRate = 0;
+            double appCpuRate = 0;
+            for (int round = 1; round <= rounds; round++) {
+                Phase floor = floor(workspace, end, records);
+                System.out.printf("round %d floor (consume + Avro decode): %s%n", round, floor);
+                Phase app = app(workspace, end, records, "bench-throughput-" + round);
+                System.out.printf("round %d app   (full topology, EOS): %s%n", round, app);
+                floorRate += floor.rate();
+                floorCpuRate += floor.cpuRate();
+                appRate += app.rate();
+                appCpuRate += app.cpuRate();
+            }
+            verifyOutputs(workspace, records * rounds);
+            System.out.printf("mean floor: %.0f samples/s wall, %.0f samples per CPU-second%n", floorRate / rounds, floorCpuRate / rounds);
+            System.out.printf("mean app:   %.0f samples/s wall, %.0f samples per CPU-second%n", appRate / rounds, appCpuRate / rounds);
+            System.out.printf("ratio app / floor: %.2f wall (one stream thread vs one consumer thread), %.2f per CPU-second (goal >= 0.5)%n",
+                    appRate / floorRate, appCpuRate / floorCpuRate);
+        }
+        System.out.println("load average at end: " + BenchSupport.loadAverage());
+    }
+
+    /** Every device's polls, round by round as a fleet publishes them; returns the value bytes. */
+    private static long produce(Workspace workspace, Fleet fleet, int polls, String topic) {
+        Serializer<VirtioSample> serializer = SERDES.sample().serializer();
+        long bytes = 0;
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = BenchSupport.agentProducer(workspace.broker.bootstrapServers())) {
+            for (int poll = 0; poll < polls; poll++) {
+                Instant time = Samples.T0.plus(Samples.POLL.multipliedBy(poll));
+                for (Fleet.Vm vm : fleet.vms()) {
+                    for (int device = 0; device < vm.devices().size(); device++) {
+                        var record = BenchSupport.record(topic, Fleet.healthy(vm, device, poll, time), serializer);
+                        bytes += record.value().length;
+                        producer.send(record);
+                    }
+                }
+            }
+            producer.flush();
+        }
+        System.out.printf("pre-produced in %.1f s (not timed)%n", seconds(start));
+        return bytes;
+    }
+
+    private record Phase(long records, double startupSeconds, double seconds, Usage cpu, double cpuSeconds) {
+        double rate() {
+            return records / seconds;
+        }
+
+        double cpuRate() {
+            return records / cpuSeconds;
+        }
+
+        @Override
+        public String toString() {
+            return "%d samples in %.2f s = %.0f samples/s; own threads %.2f CPU-s = %.0f samples per CPU-second; process %.2f CPU-s (unattributed %.2f)%s"
+                    .formatted(records, seconds, rate(), cpuSeconds, cpuRate(), cpu.process(), cpu.unattributed(),
+                            startupSeconds > 0 ? "; startup to RUNNING %.2f s, not counted".formatted(startupSeconds) : "");
+        }
+    }
+
+    /** The floor: one consumer thread polls every partition from the start and decodes every value. */
+    private static Phase floor(Workspace workspace, Map<TopicPartition, Long> end, long records) throws Exception {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, workspace.broker.bootstrapServers());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "floor-consumer");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // As Kafka Streams configures its consumer (read_committed under EOS, 1000 records per poll).
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+        AtomicReference<double[]> result = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Deserializer<VirtioSample> deserializer = SERDES.sample().deserializer();
+        CpuMeter meter = new CpuMeter();
+        Thread thread = Thread.ofPlatform().name("floor-consumer").start(() -> {
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                List<TopicPartition> partitions = List.copyOf(end.keySet());
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                long seen = 0;
+                long checksum = 0;
+                long start = System.nanoTime();
+                long deadline = start + PATIENCE.toNanos();
+                while (seen < records) {
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                        VirtioSample sample = deserializer.deserialize(record.topic(), record.value());
+                        checksum += sample.getQueues().size();
+                        seen++;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("floor read " + seen + " of " + records + " within " + PATIENCE);
+                    }
+                }
+                result.set(new double[] {seconds(start), checksum});
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        thread.join();
+        Usage cpu = meter.stop(Map.of("floor", name -> name.contains("floor-consumer")));
+        if (failure.get() != null) {
+            throw new IllegalStateException("floor failed", failure.get());
+        }
+        return new Phase(records, 0, result.get()[0], cpu, cpu.of("floor"));
+    }
+
+    /** The application from start until its committed offsets reach the end of the samples; startup reported apart. */
+    private static Phase app(Workspace workspace, Map<TopicPartition, Long> end, long records, String applicationId) throws Exception {
+        Predicate<String> own = name -> name.contains(applicationId);
+        try (DetectionApplication application = BenchSupport.application(workspace, applicationId, Map.of())) {
+            long start = System.nanoTime();
+            application.start();
+            long deadline = start + PATIENCE.toNanos();
+            while (application.state() != KafkaStreams.State.RUNNING) {
+                check(application, deadline, "RUNNING");
+                Thread.sleep(5);
+            }
+            long running = System.nanoTime();
+            double startup = (running - start) / 1e9;
+            CpuMeter meter = new CpuMeter();
+            while (BenchSupport.committed(workspace.admin, applicationId, end) < records) {
+                check(application, deadline, "all offsets committed");
+                Thread.sleep(20);
+            }
+            double processing = seconds(running);
+            Usage cpu = meter.stop(Map.of("app", own));
+            return new Phase(records, startup, processing, cpu, cpu.of("app"));
+        }
+    }
+
+    /** What the app phases wrote, read_committed: one health record per sample, and no alert from a healthy fleet. */
+    private static void verifyOutputs(Workspace workspace, long expectedHealth) throws Exception {
+        long health = countCommitted(workspace, BenchSupport.topics().health());
+        long alerts = countCommitted(workspace, BenchSupport.topics().alerts());
+        System.out.printf("outputs (read_committed): %d health records (expected %d, one per sample per app phase), %d alerts (expected 0)%n",
+                health, expectedHealth, alerts);
+        if (health != expectedHealth || alerts != 0) {
+            throw new IllegalStateException("the app did not produce what the healthy fleet should give");
+        }
+    }
+
+    private static long countCommitted(Workspace workspace, String topic) throws Exception {
+        Map<TopicPartition, Long> end = BenchSupport.endOffsets(workspace.admin, topic);
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, workspace.broker.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(end.keySet());
+            consumer.seekToBeginning(end.keySet());
+            long count = 0;
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            // Transaction markers take offsets too: read until every position reaches its end offset.
+            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                count += consumer.poll(Duration.ofMillis(200)).count();
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot read " + topic + " to its end");
+                }
+            }
+            return count;
+        }
+    }
+
+    private static void check(DetectionApplication application, long deadline, String awaited) {
+        if (System.nanoTime() > deadline || application.state() == KafkaStreams.State.ERROR) {
+            throw new IllegalStateException("application " + application.state() + ", not " + awaited + " within " + PATIENCE);
+        }
+    }
+}
