@@ -5,9 +5,9 @@ import dev.virtiofleet.agent.runtime.AgentConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,9 +31,8 @@ final class AgentCommand implements Callable<Integer> {
             description = "Agent configuration (YAML; every key is shown in deploy/agent/agent.yaml)")
     Path config;
 
-    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
-            description = "Stop after this long, e.g. 90s, 5m or PT1M (default: run until SIGTERM/Ctrl-C)")
-    Optional<Duration> runFor;
+    @Mixin
+    RunFor runFor;
 
     @Override
     public Integer call() throws Exception {
@@ -42,9 +41,9 @@ final class AgentCommand implements Callable<Integer> {
         // The signal is released only once the agent has delivered or spooled its samples, and said so.
         try (StopSignal signal = StopSignal.install("agent", SHUTDOWN_GRACE)) {
             try (Agent agent = Agent.start(agentConfig, Version.current())) {
-                out.printf("agent: host %s running%s%n", agentConfig.hostId(), runFor.map(d -> " for " + d).orElse(" until SIGTERM/Ctrl-C"));
+                out.printf("agent: host %s running%s%n", agentConfig.hostId(), runFor.describe());
                 out.flush();
-                signal.await(runFor);
+                signal.await(runFor.duration());
             }
             out.println("agent: stopped");
             out.flush();

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import org.slf4j.LoggerFactory;
@@ -27,9 +28,8 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
-            description = "Stop after this long, e.g. 5m (default: run until Ctrl-C)")
-    Optional<Duration> runFor;
+    @Mixin
+    RunFor runFor;
 
     @Option(names = "--scenario", paramLabel = "FILE|NAME",
             description = "A scenario YAML file or a bundled scenario's name (default: the built-in demo)")
@@ -73,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
         Demo.Options options = new Demo.Options(scenario, vms, bootstrapServers, dataDir, keep, pollInterval, stallThreshold, realGuest);
         try (StopSignal signal = StopSignal.install("demo", SHUTDOWN_GRACE);
                 Demo demo = Demo.start(options, System.out)) {
-            signal.await(runFor);
+            signal.await(runFor.duration());
             System.out.println(signal.signalled() ? "demo: stopping (signal)" : "demo: stopping (--duration reached)");
         }
         return VirtioFleet.EXIT_OK;

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -59,9 +60,8 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = "--socket-dir", required = true, paramLabel = "DIR", description = "Where the hosts' socket directories go")
     Path socketDir;
 
-    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
-            description = "Stop after this long, e.g. " + ScenarioReader.DURATION_EXAMPLES + " (default: run until SIGTERM/Ctrl-C)")
-    Optional<Duration> runFor;
+    @Mixin
+    RunFor runFor;
 
     @Option(names = "--direct-kafka", paramLabel = "BOOTSTRAP", description = "Also publish the VMs' samples straight to Kafka "
             + "(topic virtio.samples, keyed and serialized as the agent does, without QMP), e.g. localhost:9092")
@@ -87,12 +87,12 @@ final class SimCommand implements Callable<Integer> {
             try (ScenarioRun run = ScenarioRun.start(plan, socketDir, InstantSource.system())) {
                 printSockets(out, plan);
                 out.printf("sim: %d VMs on %d hosts running%s; seed %d%n", plan.vmCount(), plan.hosts().size(),
-                        runFor.map(d -> " for " + d.toString().substring(2).toLowerCase()).orElse(" until SIGTERM/Ctrl-C"), plan.seed());
+                        runFor.describe(), plan.seed());
                 out.flush();
                 run.runTimelineOn(timeline, TIMELINE_TICK, step -> report(out, step));
                 Optional<DirectKafkaLoad> load = directLoad.map(config -> startLoad(run, config, out));
                 try {
-                    signal.await(runFor);
+                    signal.await(runFor.duration());
                 } finally {
                     load.ifPresent(l -> {
                         l.close();

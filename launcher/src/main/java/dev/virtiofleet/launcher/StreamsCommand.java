@@ -5,9 +5,9 @@ import dev.virtiofleet.streams.app.StreamsAppConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,9 +31,8 @@ final class StreamsCommand implements Callable<Integer> {
             description = "Detection configuration (YAML; every key is shown in deploy/streams/streams.yaml)")
     Path config;
 
-    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
-            description = "Stop after this long, e.g. 90s, 5m or PT1M (default: run until SIGTERM/Ctrl-C)")
-    Optional<Duration> runFor;
+    @Mixin
+    RunFor runFor;
 
     @Override
     public Integer call() throws Exception {
@@ -46,7 +45,7 @@ final class StreamsCommand implements Callable<Integer> {
                 out.printf("streams: application %s on %s; REST %s/alerts, metrics %s/metrics, probes %s/healthz %s/readyz%n",
                         appConfig.streams().applicationId(), appConfig.streams().bootstrapServers(), base, base, base, base);
                 out.flush();
-                signal.await(runFor);
+                signal.await(runFor.duration());
             }
             out.println("streams: stopped");
             out.flush();

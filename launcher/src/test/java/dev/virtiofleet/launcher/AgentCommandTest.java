@@ -77,7 +77,7 @@ class AgentCommandTest {
                 """.formatted(dir, dir.resolve("spool"), topic, broker.bootstrapServers()));
         CommandRun run = CommandRun.of("agent", "--config", config.toString(), "--duration", "PT2S");
         assertEquals(VirtioFleet.EXIT_OK, run.exitCode(), run.err());
-        assertTrue(run.out().contains("agent: host hv-launcher running for PT2S"), run.out());
+        assertTrue(run.out().contains("agent: host hv-launcher running for 2s"), run.out());
         assertTrue(run.out().contains("agent: stopped"), run.out());
 
         List<AgentHeartbeat> heartbeats = new ArrayList<>();

@@ -139,7 +139,8 @@ class SimCommandTest {
     private String uuidOfFirstCopy(String seed) throws Exception {
         CompletableFuture<CommandRun> running = CompletableFuture.supplyAsync(() -> CommandRun.of("sim",
                 "--scenario", "queue-stalled", "--vms", "3", "--seed", seed, "--socket-dir", sockets.toString(),
-                "--duration", "1s"));
+                // Long enough that a loaded machine still finds the VMs up when it asks them.
+                "--duration", "4s"));
         awaitSockets(3);
         String uuid = ask(sockets.resolve("hv-01/db-0.0.qmp"), "query-uuid").path("return").path("UUID").asText();
         assertEquals(0, running.get(30, TimeUnit.SECONDS).exitCode());

@@ -2,6 +2,7 @@ package dev.virtiofleet.agent.publish;
 
 import dev.virtiofleet.agent.schedule.SampleSink;
 import dev.virtiofleet.avro.VirtioSample;
+import dev.virtiofleet.topics.SampleProducerSettings;
 import dev.virtiofleet.serde.FleetSerdes;
 import dev.virtiofleet.topics.DeviceKey;
 import java.io.IOException;
@@ -80,12 +81,7 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
     }
 
     static Map<String, Object> producerProperties(PublisherConfig config) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 50);
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        Map<String, Object> props = SampleProducerSettings.common();
         // Retry for as long as the outage lasts; the spool, not a timeout, bounds what is held.
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.sendBlockTimeout().toMillis());

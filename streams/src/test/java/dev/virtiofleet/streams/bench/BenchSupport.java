@@ -8,6 +8,7 @@ import dev.virtiofleet.streams.app.StreamsAppConfig;
 import dev.virtiofleet.streams.topology.Topics;
 import dev.virtiofleet.topics.DeviceKey;
 import dev.virtiofleet.topics.FleetTopics;
+import dev.virtiofleet.topics.SampleProducerSettings;
 import dev.virtiofleet.topics.TopicSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -120,13 +121,8 @@ final class BenchSupport {
 
     /** The agent's producer settings (idempotent, acks=all, zstd, batched), for pre-serialized samples. */
     static KafkaProducer<byte[], byte[]> agentProducer(String bootstrap) {
-        Map<String, Object> props = new HashMap<>();
+        Map<String, Object> props = SampleProducerSettings.common();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L << 20);
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }

@@ -4,11 +4,11 @@ import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.serde.FleetSerdes;
 import dev.virtiofleet.sim.machine.SimulatedVm;
 import dev.virtiofleet.sim.qmp.QemuVersion;
+import dev.virtiofleet.topics.SampleProducerSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,13 +86,8 @@ public final class DirectKafkaLoad implements AutoCloseable {
      * benchmark's raw producer uses the same so that only the samples' making differs.
      */
     public static Map<String, Object> producerProperties(DirectLoadConfig config) {
-        Map<String, Object> props = new HashMap<>();
+        Map<String, Object> props = SampleProducerSettings.common();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L << 20);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
         props.putAll(config.kafka());
