@@ -57,6 +57,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "How long a queue may make no progress before it is stalled (default: ${DEFAULT-VALUE}; production: 30s)")
     Duration stallThreshold;
 
+    @Option(names = "--prometheus", description = {"Also run this machine's Prometheus (Debian package prometheus) with the rules of",
+            "deploy/prometheus/rules/, scraping the demo's agents and detection app every 5 s; prints its URL"})
+    boolean prometheus;
+
     @Option(names = "--verbose", description = "Show the components' INFO logs (connections, polling) beside the live view")
     boolean verbose;
 
@@ -66,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
             // The live view tells the story; per-VM connection logs would bury it. Warnings still show.
             ((Logger) LoggerFactory.getLogger("dev.virtiofleet")).setLevel(Level.WARN);
         }
-        Demo.Options options = new Demo.Options(scenario, vms, bootstrapServers, dataDir, keep, pollInterval, stallThreshold);
+        Demo.Options options = new Demo.Options(scenario, vms, bootstrapServers, dataDir, keep, pollInterval, stallThreshold, prometheus);
         try (StopSignal signal = StopSignal.install("demo", SHUTDOWN_GRACE);
                 Demo demo = Demo.start(options, System.out)) {
             signal.await(runFor);

@@ -37,10 +37,11 @@ final class DemoPipeline implements AutoCloseable {
 
     /** What the demo runs against and how fast it judges. */
     record Settings(Scenario scenario, Optional<String> bootstrapServers, Path workDir, Path socketBase,
-            Duration pollInterval, Duration stallThreshold, short replicationFactor) {}
+            Duration pollInterval, Duration stallThreshold, short replicationFactor, Optional<LocalPrometheus.Installation> prometheus) {}
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final PrintStream out;
+    private Optional<LocalPrometheus> prometheus = Optional.empty();
 
     private DemoPipeline(PrintStream out) {
         this.out = out;
@@ -82,13 +83,14 @@ final class DemoPipeline implements AutoCloseable {
         int vms = simulation.hostNames().stream().mapToInt(h -> simulation.host(h).vms().size()).sum();
         out.println("sim:     " + simulation.hostNames().size() + " hosts, " + vms + " VMs, QMP sockets under " + settings.socketBase());
 
-        List<String> agentMetrics = new ArrayList<>();
+        Map<String, String> agentMetrics = new LinkedHashMap<>();
         for (String host : simulation.hostNames()) {
             Agent agent = Agent.start(AgentConfig.parse(agentYaml(host, settings, bootstrap), "demo agent for " + host), Version.current());
             started.push(agent);
-            agent.metricsAddress().ifPresent(address -> agentMetrics.add("http://127.0.0.1:" + address.getPort() + "/metrics"));
+            agent.metricsAddress().ifPresent(address -> agentMetrics.put(host, "127.0.0.1:" + address.getPort()));
         }
-        out.println("agents:  one per host, polling every " + settings.pollInterval().toMillis() + " ms; metrics " + agentMetrics);
+        out.println("agents:  one per host, polling every " + settings.pollInterval().toMillis() + " ms; metrics "
+                + agentMetrics.values().stream().map(a -> "http://" + a + "/metrics").toList());
 
         DetectionApplication detection = new DetectionApplication(StreamsAppConfig.fromProperties(streamsProperties(settings, bootstrap)));
         started.push(detection);
@@ -96,9 +98,23 @@ final class DemoPipeline implements AutoCloseable {
         String rest = "http://127.0.0.1:" + detection.restPort();
         out.println("streams: REST " + rest + "/alerts (also /devices, /summary, /drift), metrics " + rest + "/metrics");
 
+        if (settings.prometheus().isPresent()) {
+            LocalPrometheus server = LocalPrometheus.start(settings.prometheus().get(), settings.workDir().resolve("prometheus"),
+                    agentMetrics, "127.0.0.1:" + detection.restPort());
+            started.push(server);
+            prometheus = Optional.of(server);
+            out.println("prometheus: " + server.url() + " (rules " + settings.prometheus().get().ruleFiles().getFirst().getParent()
+                    + ", scraping every " + LocalPrometheus.INTERVAL.toSeconds() + " s)");
+        }
+
         LiveView view = new LiveView(bootstrap, out, Duration.ofSeconds(10));
         started.push(view);
         view.start();
+    }
+
+    /** The local Prometheus, when the demo was asked for one. */
+    Optional<LocalPrometheus> prometheus() {
+        return prometheus;
     }
 
     private static String agentYaml(String host, Settings settings, String bootstrap) {
