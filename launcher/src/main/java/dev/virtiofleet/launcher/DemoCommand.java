@@ -57,8 +57,8 @@ final class DemoCommand implements Callable<Integer> {
             description = "How long a queue may make no progress before it is stalled (default: ${DEFAULT-VALUE}; production: 30s)")
     Duration stallThreshold;
 
-    @Option(names = "--prometheus", description = {"Also run this machine's Prometheus (Debian package prometheus) with the rules of",
-            "deploy/prometheus/rules/, scraping the demo's agents and detection app every 5 s; prints its URL"})
+    @Option(names = "--prometheus", description = "Also run this machine's Prometheus (Debian package prometheus) with the rules of"
+            + " deploy/prometheus/rules/, scraping the demo's agents and detection app every 5 s, and print its URL; without either, exit 2")
     boolean prometheus;
 
     @Option(names = "--verbose", description = "Show the components' INFO logs (connections, polling) beside the live view")
