@@ -61,6 +61,10 @@ final class DemoCommand implements Callable<Integer> {
             + "qemu-01, and hang its disk for real: kill -STOP of its qemu-nbd 45 s after boot, kill -CONT 90 s later"})
     boolean realGuest;
 
+    @Option(names = "--prometheus", description = "Also run this machine's Prometheus (Debian package prometheus) with the rules of"
+            + " deploy/prometheus/rules/, scraping the demo's agents and detection app every 5 s, and print its URL; without either, exit 2")
+    boolean prometheus;
+
     @Option(names = "--verbose", description = "Show the components' INFO logs (connections, polling) beside the live view")
     boolean verbose;
 
@@ -70,7 +74,8 @@ final class DemoCommand implements Callable<Integer> {
             // The live view tells the story; per-VM connection logs would bury it. Warnings still show.
             ((Logger) LoggerFactory.getLogger("dev.virtiofleet")).setLevel(Level.WARN);
         }
-        Demo.Options options = new Demo.Options(scenario, vms, bootstrapServers, dataDir, keep, pollInterval, stallThreshold, realGuest);
+        Demo.Options options = new Demo.Options(scenario, vms, bootstrapServers, dataDir, keep, pollInterval, stallThreshold, realGuest,
+                prometheus);
         try (StopSignal signal = StopSignal.install("demo", SHUTDOWN_GRACE);
                 Demo demo = Demo.start(options, System.out)) {
             signal.await(runFor.duration());

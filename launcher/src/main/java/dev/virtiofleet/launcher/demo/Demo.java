@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -31,9 +32,10 @@ public final class Demo implements AutoCloseable {
      *
      * @param dataDir keep everything here, across runs; empty: a temporary directory
      * @param keep keep the temporary directory at exit
+     * @param prometheus also run the machine's Prometheus with the repository's rules, scraping the demo ({@link LocalPrometheus})
      */
     public record Options(Optional<String> scenario, Optional<Integer> vms, Optional<String> bootstrapServers, Optional<Path> dataDir,
-            boolean keep, Duration pollInterval, Duration stallThreshold, boolean realGuest) {}
+            boolean keep, Duration pollInterval, Duration stallThreshold, boolean realGuest, boolean prometheus) {}
 
     private final DemoLock lock;
     private final Path workDir;
@@ -56,6 +58,9 @@ public final class Demo implements AutoCloseable {
                 throw new IllegalStateException("--qemu needs a real QEMU here: " + reason);
             });
         }
+        // Before anything starts: without the binary or the rules, say so and run nothing.
+        Optional<LocalPrometheus.Installation> prometheus = options.prometheus() ? Optional.of(LocalPrometheus.Installation.find())
+                : Optional.empty();
         DemoLock lock = DemoLock.acquire(Path.of(System.getProperty("java.io.tmpdir"), "virtio-fleet-demo.lock"));
         Path workDir;
         try {
@@ -69,7 +74,8 @@ public final class Demo implements AutoCloseable {
         out.println("demo:    working in " + workDir + (removeAtExit ? " (removed at exit)" : " (kept)"));
         try {
             DemoPipeline pipeline = DemoPipeline.start(new DemoPipeline.Settings(scenario, options.bootstrapServers(), workDir,
-                    workDir.resolve("qmp"), options.pollInterval(), options.stallThreshold(), (short) 1, options.realGuest()), out);
+                    workDir.resolve("qmp"), options.pollInterval(), options.stallThreshold(), (short) 1, options.realGuest(),
+                    prometheus), out);
             out.println("demo:    running; Ctrl-C stops everything");
             return new Demo(lock, workDir, removeAtExit, pipeline, out);
         } catch (Exception e) {
@@ -77,6 +83,11 @@ public final class Demo implements AutoCloseable {
             lock.close();
             throw e;
         }
+    }
+
+    /** Where the demo's Prometheus answers, when it runs one ({@link Options#prometheus()}). */
+    public Optional<URI> prometheusUrl() {
+        return pipeline.prometheus().map(LocalPrometheus::url);
     }
 
     private static Scenario scenario(Options options) throws IOException {

@@ -41,7 +41,8 @@ final class DemoPipeline implements AutoCloseable {
 
     /** What the demo runs against and how fast it judges. */
     record Settings(Scenario scenario, Optional<String> bootstrapServers, Path workDir, Path socketBase,
-            Duration pollInterval, Duration stallThreshold, short replicationFactor, boolean realGuest) {}
+            Duration pollInterval, Duration stallThreshold, short replicationFactor, boolean realGuest,
+            Optional<LocalPrometheus.Installation> prometheus) {}
 
     /** When, after the real guest is up, its disk backend hangs and comes back. */
     static final Duration REAL_HANG_AT = Duration.ofSeconds(45);
@@ -50,6 +51,7 @@ final class DemoPipeline implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final PrintStream out;
+    private Optional<LocalPrometheus> prometheus = Optional.empty();
 
     private DemoPipeline(PrintStream out) {
         this.out = out;
@@ -91,16 +93,17 @@ final class DemoPipeline implements AutoCloseable {
         int vms = simulation.hostNames().stream().mapToInt(h -> simulation.host(h).vms().size()).sum();
         out.println("sim:     " + simulation.hostNames().size() + " hosts, " + vms + " VMs, QMP sockets under " + settings.socketBase());
 
-        List<String> agentMetrics = new ArrayList<>();
+        Map<String, String> agentMetrics = new LinkedHashMap<>();
         for (String host : simulation.hostNames()) {
             Agent agent = Agent.start(AgentConfig.parse(agentYaml(host, settings, bootstrap), "demo agent for " + host), Version.current());
             started.push(agent);
-            agent.metricsAddress().ifPresent(address -> agentMetrics.add("http://127.0.0.1:" + address.getPort() + "/metrics"));
+            agent.metricsAddress().ifPresent(address -> agentMetrics.put(host, "127.0.0.1:" + address.getPort()));
         }
         if (settings.realGuest()) {
             startRealGuest(settings, bootstrap, timeline, agentMetrics);
         }
-        out.println("agents:  one per host, polling every " + settings.pollInterval().toMillis() + " ms; metrics " + agentMetrics);
+        out.println("agents:  one per host, polling every " + settings.pollInterval().toMillis() + " ms; metrics "
+                + agentMetrics.values().stream().map(a -> "http://" + a + "/metrics").toList());
 
         DetectionApplication detection = new DetectionApplication(StreamsAppConfig.fromProperties(streamsProperties(settings, bootstrap)));
         started.push(detection);
@@ -108,16 +111,30 @@ final class DemoPipeline implements AutoCloseable {
         String rest = "http://127.0.0.1:" + detection.restPort();
         out.println("streams: REST " + rest + "/alerts (also /devices, /summary, /drift), metrics " + rest + "/metrics");
 
+        if (settings.prometheus().isPresent()) {
+            LocalPrometheus server = LocalPrometheus.start(settings.prometheus().get(), settings.workDir().resolve("prometheus"),
+                    agentMetrics, "127.0.0.1:" + detection.restPort());
+            started.push(server);
+            prometheus = Optional.of(server);
+            out.println("prometheus: " + server.url() + " (rules " + settings.prometheus().get().ruleFiles().getFirst().getParent()
+                    + ", scraping every " + LocalPrometheus.INTERVAL.toSeconds() + " s)");
+        }
+
         LiveView view = new LiveView(bootstrap, out, Duration.ofSeconds(10));
         started.push(view);
         view.start();
+    }
+
+    /** The local Prometheus, when the demo was asked for one. */
+    Optional<LocalPrometheus> prometheus() {
+        return prometheus;
     }
 
     /**
      * A real QEMU with a real Linux guest as one more host, its disk served by qemu-nbd: the hang
      * is real (SIGSTOP to qemu-nbd), not simulated, and so is the recovery (SIGCONT).
      */
-    private void startRealGuest(Settings settings, String bootstrap, ScheduledExecutorService timeline, List<String> agentMetrics)
+    private void startRealGuest(Settings settings, String bootstrap, ScheduledExecutorService timeline, Map<String, String> agentMetrics)
             throws Exception {
         out.println("qemu:    booting a real Linux guest under TCG (the first time builds it from Debian packages) ...");
         RealQemuGuest guest = RealQemuGuest.boot(Optional.of(new RealQemuGuest.Identity("real-guest",
@@ -128,7 +145,7 @@ final class DemoPipeline implements AutoCloseable {
         Agent agent = Agent.start(AgentConfig.parse(agentYaml(REAL_HOST, guest.qmpSocket().toString(), settings, bootstrap),
                 "demo agent for " + REAL_HOST), Version.current());
         started.push(agent);
-        agent.metricsAddress().ifPresent(address -> agentMetrics.add("http://127.0.0.1:" + address.getPort() + "/metrics"));
+        agent.metricsAddress().ifPresent(address -> agentMetrics.put(REAL_HOST, "127.0.0.1:" + address.getPort()));
         timeline.schedule(() -> signalDisk(guest, true), REAL_HANG_AT.toMillis(), TimeUnit.MILLISECONDS);
         timeline.schedule(() -> signalDisk(guest, false), REAL_RECOVERY_AT.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -143,7 +143,7 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void streamsRunAsAStatefulSetBehindAHeadlessServiceAdvertisingEachPodsStableName() throws IOException {
+    void streamsRunAsAStatefulSetBehindAHeadlessServiceAdvertisingEachPodsStableName() throws Exception {
         StatefulSet streams = one(StatefulSet.class, "virtio-fleet-streams");
         Service headless = one(Service.class, streams.getSpec().getServiceName());
         assertEquals("None", headless.getSpec().getClusterIP());

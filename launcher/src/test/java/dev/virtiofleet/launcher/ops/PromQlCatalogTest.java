@@ -31,7 +31,7 @@ class PromQlCatalogTest {
      */
     private static final Set<String> STREAMS_METRICS = Set.of(
             "virtiofleet_alerts_firing", "virtiofleet_devices", "virtiofleet_agents",
-            "virtiofleet_unhealthy_queue_inflight", "virtiofleet_unhealthy_queue_seconds_since_progress",
+            "virtiofleet_unhealthy_queue_inflight", "virtiofleet_unhealthy_queue_since_progress_seconds",
             "virtiofleet_unhealthy_queue_used_idx", "virtiofleet_streams_dropped_records_total",
             "virtiofleet_streams_output_errors_total", "virtiofleet_streams_records_lag_max", "virtiofleet_streams_running");
 

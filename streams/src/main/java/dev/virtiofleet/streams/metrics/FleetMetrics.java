@@ -42,7 +42,7 @@ public final class FleetMetrics {
                 .setDescription("Latest used-idx (mod 65536) of each queue of an unhealthy device").buildObserver();
         ObservableLongMeasurement inflight = meter.gaugeBuilder("virtiofleet_unhealthy_queue_inflight").ofLongs()
                 .setDescription("Buffers the device holds (inuse), per queue of an unhealthy device").buildObserver();
-        ObservableDoubleMeasurement sinceProgress = meter.gaugeBuilder("virtiofleet_unhealthy_queue_seconds_since_progress")
+        ObservableDoubleMeasurement sinceProgress = meter.gaugeBuilder("virtiofleet_unhealthy_queue_since_progress")
                 .setDescription("Sample time since used-idx last moved, per queue of an unhealthy device").setUnit("s").buildObserver();
         return meter.batchCallback(() -> {
             FleetSummary summary;
