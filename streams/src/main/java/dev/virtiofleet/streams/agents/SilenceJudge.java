@@ -19,6 +19,12 @@ import java.util.Optional;
  * application's wall clock (event time cannot advance for a host that sends nothing). Judged on
  * heartbeats alone: the agent heartbeats on its own schedule whether or not it has VMs to sample,
  * and following samples too would mean repartitioning every sample by host.
+ *
+ * <p>Silence is counted only over time this application was judging without a break: after a
+ * restart, a rebalance or a stall of its own (GC, CPU starvation), heartbeats that arrived
+ * meanwhile are still waiting in the topic, and blaming every agent at once for our own gap would
+ * be an alert storm with the wrong subject. So the quiet time of an agent starts at its last
+ * heartbeat or at {@code judgingSince}, whichever is later.
  */
 public final class SilenceJudge {
     private final RuleSettings settings;
@@ -44,12 +50,17 @@ public final class SilenceJudge {
                 silence.get(), end, heartbeat.getEventTime())));
     }
 
-    /** The wall clock moved on: an agent quiet for too long starts a silence episode. */
-    public Optional<Judged> tick(AgentLiveness liveness, Instant wallNow) {
+    /**
+     * The wall clock moved on: an agent quiet for too long starts a silence episode.
+     *
+     * @param judgingSince since when this application has been judging without a break
+     */
+    public Optional<Judged> tick(AgentLiveness liveness, Instant wallNow, Instant judgingSince) {
         if (!settings.enabled() || liveness.silence().isPresent()) {
             return Optional.empty();
         }
-        Duration quiet = Duration.between(liveness.receivedAt(), wallNow);
+        Instant quietSince = liveness.receivedAt().isAfter(judgingSince) ? liveness.receivedAt() : judgingSince;
+        Duration quiet = Duration.between(quietSince, wallNow);
         if (quiet.compareTo(threshold(liveness)) < 0) {
             return Optional.empty();
         }

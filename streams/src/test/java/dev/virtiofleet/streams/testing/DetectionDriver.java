@@ -85,7 +85,19 @@ public final class DetectionDriver implements AutoCloseable {
     }
 
     /** Moves the application's wall clock on (wall-clock punctuation: agent silence). */
+    /** Lets wall-clock time pass for a running application: in steps of its one-second checks. */
     public DetectionDriver advanceWallClock(Duration by) {
+        Duration left = by;
+        while (left.compareTo(Duration.ofSeconds(1)) > 0) {
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+            left = left.minusSeconds(1);
+        }
+        driver.advanceWallClockTime(left);
+        return collect();
+    }
+
+    /** Jumps the wall clock at once, as for an application that was not running (stopped, stalled) meanwhile. */
+    public DetectionDriver jumpWallClock(Duration by) {
         driver.advanceWallClockTime(by);
         return collect();
     }

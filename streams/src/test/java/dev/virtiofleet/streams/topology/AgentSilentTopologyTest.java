@@ -62,4 +62,20 @@ class AgentSilentTopologyTest {
             assertEquals(List.of(), driver.alerts());
         }
     }
+
+    @Test
+    void aGapInTheApplicationsOwnJudgingBlamesNoAgentButSilenceAfterItStillCounts() {
+        try (var driver = new DetectionDriver(DetectionConfig.defaults(), stateDir, WALL)) {
+            driver.heartbeat(heartbeatAt(WALL)).advanceWallClock(Duration.ofSeconds(5));
+            // The application stalls for 2 minutes (or restarts): its heartbeats wait in the topic.
+            driver.jumpWallClock(Duration.ofMinutes(2));
+            assertEquals(List.of(), driver.alerts(), "our own gap is not the agent's silence");
+
+            driver.advanceWallClock(Duration.ofSeconds(29));
+            assertEquals(List.of(), driver.alerts(), "29 s of judging since the gap");
+            driver.advanceWallClock(Duration.ofSeconds(2));
+            assertEquals(List.of(AlertKind.AGENT_SILENT), driver.alerts().stream().map(VirtioAlert::getKind).toList(),
+                    "still no heartbeat 30 s into judging again: silent");
+        }
+    }
 }
