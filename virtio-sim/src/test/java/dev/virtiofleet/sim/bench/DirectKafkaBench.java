@@ -39,7 +39,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * against the broker's ingest floor measured in the same run: a raw producer with the same
  * settings sending the same records, pre-serialized (kafka-producer-perf-test style). Phases
  * alternate raw, direct, raw, direct so neither gets all the warm-up. Arguments: [vms] [rounds per
- * direct phase] [direct threads]; see BENCHMARKS.md for the command.
+ * direct phase] [direct threads]; run it with {@code scripts/bench.sh direct-kafka}.
  */
 public final class DirectKafkaBench {
     public static void main(String[] args) throws Exception {

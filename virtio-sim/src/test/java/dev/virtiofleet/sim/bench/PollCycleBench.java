@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  * of the VMs with the agent's full command set, pipelined per phase as the agent does: query-status
  * and x-query-virtio; x-query-virtio-status of every device; x-query-virtio-queue-status of every
  * queue. Prints the achieved cycle time, process CPU (simulator threads and client threads apart)
- * and heap after GC. Arguments: [vms] [clients] [cycles]; see BENCHMARKS.md for the command.
+ * and heap after GC. Arguments: [vms] [clients] [cycles]; run it with {@code scripts/bench.sh poll-cycle}.
  */
 public final class PollCycleBench {
     private static final ObjectMapper JSON = new ObjectMapper();
