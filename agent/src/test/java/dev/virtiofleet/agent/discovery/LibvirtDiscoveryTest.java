@@ -12,6 +12,7 @@ import dev.virtiofleet.agent.runtime.AgentConfig;
 import dev.virtiofleet.agent.schedule.FleetScheduler;
 import dev.virtiofleet.agent.schedule.PollConfig;
 import dev.virtiofleet.agent.schedule.VmStatus;
+import dev.virtiofleet.agent.testing.Await;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.sim.Simulator;
 import dev.virtiofleet.sim.device.NetOptions;
@@ -33,7 +34,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -131,13 +131,13 @@ class LibvirtDiscoveryTest {
         try (FleetScheduler scheduler = new FleetScheduler(PollConfig.every(interval), QmpClientConfig.defaults(),
                 new AgentRun("hv", "run"), samples::add, Clock.systemUTC(), new Random(5));
                 DiscoveryLoop loop = new DiscoveryLoop(agentConfig.discovery().source(), scheduler::reconcile, interval).start()) {
-            awaitCondition("web-1 and db-1 polled", () -> polledNames(scheduler).equals(Set.of("web-1", "db-1")));
+            Await.until("web-1 and db-1 polled", () -> polledNames(scheduler).equals(Set.of("web-1", "db-1")));
             running("web-1", "db-1", "web-2");
-            awaitCondition("web-2 picked up once running", () -> polledNames(scheduler).equals(Set.of("web-1", "db-1", "web-2")));
+            Await.until("web-2 picked up once running", () -> polledNames(scheduler).equals(Set.of("web-1", "db-1", "web-2")));
             // db-1 stops; its simulated monitor still answers on its socket, as a socket file left behind by a killed
             // QEMU would still be there: the domain list decides, not the directory.
             running("web-1", "web-2");
-            awaitCondition("db-1 dropped once stopped", () -> endpoints(scheduler).equals(Set.of(socketOf("web-1"), socketOf("web-2"))));
+            Await.until("db-1 dropped once stopped", () -> endpoints(scheduler).equals(Set.of(socketOf("web-1"), socketOf("web-2"))));
         }
         assertEquals(Set.of("web-1", "web-2", "db-1"), samples.stream().map(VirtioSample::getVmName).collect(Collectors.toSet()));
         List<String> calls = Files.readAllLines(dir.resolve("calls"));
@@ -260,14 +260,4 @@ class LibvirtDiscoveryTest {
         return scheduler.status().stream().map(VmStatus::endpoint).collect(Collectors.toSet());
     }
 
-    private static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
-        // A bound against hanging forever only.
-        long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > giveUp) {
-                throw new AssertionError("gave up waiting for: " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtiofleet.agent.publish.SamplePublisher;
 import dev.virtiofleet.agent.schedule.VmStatus;
+import dev.virtiofleet.agent.testing.Await;
 import dev.virtiofleet.agent.testing.QmpScripts;
 import dev.virtiofleet.agent.testing.SweepGaps;
 import dev.virtiofleet.agent.testing.TestQmpServer;
@@ -37,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -94,7 +94,7 @@ class AgentEndToEndTest {
         AgentHeartbeat last;
         String metrics;
         try (Agent agent = Agent.start(config(broker, topics, Duration.ofMillis(200), Duration.ofSeconds(5), freePort()), "test-version")) {
-            await("three sweeps of both VMs, delivered", () -> agent.vms().size() == 2
+            Await.until("three sweeps of both VMs, delivered", () -> agent.vms().size() == 2
                     && agent.vms().stream().allMatch(vm -> vm.sampledSweeps() >= 3)
                     && agent.publisherStats().delivered() >= 6L * devices);
             awaitRecord(broker, topics.heartbeats(), FleetSerdes.singleObject().heartbeat().deserializer()::deserialize,
@@ -167,13 +167,13 @@ class AgentEndToEndTest {
         Instant from;
         Instant to;
         try (Agent agent = Agent.start(config(broker, topics, Duration.ofMillis(200), deadline, 0), "test-version")) {
-            await("every healthy VM sampled", () -> agent.vms().size() == 100 && agent.vms().stream()
+            Await.until("every healthy VM sampled", () -> agent.vms().size() == 100 && agent.vms().stream()
                     .filter(vm -> !vm.endpoint().equals(hung.endpoint())).allMatch(vm -> vm.sampledSweeps() >= 1));
             from = Instant.now();
             long missedBefore = statusOf(agent, hung).timedOutSweeps();
             // The second of two more missed deadlines began after `from`: the hung VM spent at least one
             // whole deadline in the span checked below.
-            await("the hung VM misses two more deadlines", () -> statusOf(agent, hung).timedOutSweeps() >= missedBefore + 2);
+            Await.until("the hung VM misses two more deadlines", () -> statusOf(agent, hung).timedOutSweeps() >= missedBefore + 2);
             to = Instant.now();
             snapshot = agent.vms().stream().collect(Collectors.toMap(vm -> vm.endpoint().describe(), vm -> vm));
             agent.close();
@@ -338,14 +338,4 @@ class AgentEndToEndTest {
         }
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        // A bound only against hanging forever; the assertions are on counts.
-        long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > giveUp) {
-                throw new AssertionError("gave up waiting for: " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 }

@@ -9,6 +9,7 @@ import dev.virtiofleet.agent.poll.AgentRun;
 import dev.virtiofleet.agent.poll.SweepPolicy;
 import dev.virtiofleet.agent.qmp.QmpClientConfig;
 import dev.virtiofleet.agent.qmp.QmpEndpoint;
+import dev.virtiofleet.agent.testing.Await;
 import dev.virtiofleet.agent.testing.QmpScripts;
 import dev.virtiofleet.agent.testing.SweepGaps;
 import dev.virtiofleet.agent.testing.TestQmpServer;
@@ -28,7 +29,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -66,16 +66,6 @@ class FleetSchedulerTest {
                 new AgentRun("hv-test", "run-test"), samples::add, Clock.systemUTC(), new Random(7));
     }
 
-    private static void awaitCondition(String what, BooleanSupplier condition) throws InterruptedException {
-        // A generous bound only against hanging forever; the assertions are on counts.
-        long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > giveUp) {
-                throw new AssertionError("gave up waiting for: " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
 
     private static VmStatus statusOf(FleetScheduler scheduler, QmpEndpoint endpoint) {
         return scheduler.status().stream().filter(s -> s.endpoint().equals(endpoint)).findFirst().orElseThrow();
@@ -94,12 +84,12 @@ class FleetSchedulerTest {
         servers.forEach(s -> all.add(s.endpoint()));
         try (FleetScheduler scheduler = scheduler(PollConfig.every(INTERVAL))) {
             scheduler.reconcile(all);
-            awaitCondition("every healthy VM sampled", () -> healthy.stream()
+            Await.until("every healthy VM sampled", () -> healthy.stream()
                     .allMatch(s -> statusOf(scheduler, s.endpoint()).sampledSweeps() >= 1));
             Instant from = Instant.now();
             long missedBefore = statusOf(scheduler, hung.endpoint()).timedOutSweeps();
             // The second of two more missed deadlines began after `from`: a whole deadline lies in the span checked.
-            awaitCondition("the hung VM misses two more deadlines",
+            Await.until("the hung VM misses two more deadlines",
                     () -> statusOf(scheduler, hung.endpoint()).timedOutSweeps() >= missedBefore + 2);
             Instant to = Instant.now();
             VmStatus stuck = statusOf(scheduler, hung.endpoint());
@@ -127,8 +117,8 @@ class FleetSchedulerTest {
                 QmpClientConfig.defaults().withCommandDeadline(shortDeadline), new AgentRun("hv", "run"),
                 samples::add, Clock.systemUTC(), new Random(1))) {
             scheduler.reconcile(Set.of(hung.endpoint()));
-            awaitCondition("circuit open", () -> statusOf(scheduler, hung.endpoint()).state() == MonitorState.CIRCUIT_OPEN);
-            awaitCondition("four timed-out sweeps", () -> statusOf(scheduler, hung.endpoint()).timedOutSweeps() >= 4);
+            Await.until("circuit open", () -> statusOf(scheduler, hung.endpoint()).state() == MonitorState.CIRCUIT_OPEN);
+            Await.until("four timed-out sweeps", () -> statusOf(scheduler, hung.endpoint()).timedOutSweeps() >= 4);
             VmStatus status = statusOf(scheduler, hung.endpoint());
             assertEquals(MonitorState.CIRCUIT_OPEN, status.state());
             assertTrue(status.lastError().orElseThrow().contains("consecutive sweeps timed out"), status.lastError().orElseThrow());
@@ -163,11 +153,11 @@ class FleetSchedulerTest {
         TestQmpServer second = serve(smallGuest());
         try (FleetScheduler scheduler = scheduler(PollConfig.every(INTERVAL))) {
             scheduler.reconcile(Set.of(first.endpoint()));
-            awaitCondition("first sampled", () -> statusOf(scheduler, first.endpoint()).sampledSweeps() >= 2);
+            Await.until("first sampled", () -> statusOf(scheduler, first.endpoint()).sampledSweeps() >= 2);
             scheduler.reconcile(Set.of(second.endpoint()));
             assertEquals(List.of(second.endpoint()), scheduler.status().stream().map(VmStatus::endpoint).toList());
             int commandsAfterStop = first.received().size();
-            awaitCondition("second sampled", () -> statusOf(scheduler, second.endpoint()).sampledSweeps() >= 3);
+            Await.until("second sampled", () -> statusOf(scheduler, second.endpoint()).sampledSweeps() >= 3);
             assertEquals(commandsAfterStop, first.received().size(), "a dropped monitor is not polled any more");
         }
     }
@@ -199,7 +189,7 @@ class FleetSchedulerTest {
         TestQmpServer server = serve(flaky);
         try (FleetScheduler scheduler = scheduler(PollConfig.every(INTERVAL))) {
             scheduler.reconcile(Set.of(server.endpoint()));
-            awaitCondition("sampled after reconnect", () -> statusOf(scheduler, server.endpoint()).sampledSweeps() >= 2);
+            Await.until("sampled after reconnect", () -> statusOf(scheduler, server.endpoint()).sampledSweeps() >= 2);
             assertTrue(server.connectionsAccepted() >= 2);
             VmStatus status = statusOf(scheduler, server.endpoint());
             assertEquals(MonitorState.CONNECTED, status.state());
