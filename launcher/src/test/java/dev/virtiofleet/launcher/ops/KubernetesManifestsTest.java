@@ -142,7 +142,7 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void streamsRunAsAStatefulSetBehindAHeadlessServiceAdvertisingEachPodsStableName() {
+    void streamsRunAsAStatefulSetBehindAHeadlessServiceAdvertisingEachPodsStableName() throws Exception {
         StatefulSet streams = one(StatefulSet.class, "virtio-fleet-streams");
         Service headless = one(Service.class, streams.getSpec().getServiceName());
         assertEquals("None", headless.getSpec().getClusterIP());
