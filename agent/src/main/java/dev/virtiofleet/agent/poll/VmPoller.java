@@ -43,6 +43,11 @@ public final class VmPoller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VmPoller.class);
     /** QEMU's VIRTIO_QUEUE_MAX: no device has more queues; a larger num-vqs is not trusted. */
     static final int MAX_QUEUES = 1024;
+    /**
+     * One for all VMs (it is thread-safe): each reader's Jackson mapper caches a deserializer per QAPI
+     * type, some 300 KiB, which a reader per VM would hold 500 times on a 500-VM host.
+     */
+    private static final QapiReader READER = new QapiReader();
 
     private final QmpConnection connection;
     private final AgentRun run;
@@ -50,7 +55,6 @@ public final class VmPoller implements AutoCloseable {
     private final RunStateTracker runState;
     private final VmIdentity identity;
     private final Optional<AvailableCommands> commands;
-    private final QapiReader reader = new QapiReader();
     private final QueueProgress progress = new QueueProgress();
     private final SweepPolicy policy;
     private long sweeps;
@@ -145,7 +149,7 @@ public final class VmPoller implements AutoCloseable {
             }
             List<VirtioInfo> infos;
             try {
-                infos = reader.virtioDevices(reply.value());
+                infos = READER.virtioDevices(reply.value());
             } catch (QapiDecodeException e) {
                 return new SweepOutcome.Unpollable("device list does not decode: " + e.getMessage());
             }
@@ -179,7 +183,7 @@ public final class VmPoller implements AutoCloseable {
                 sent.add(send(QmpCommand.forDevice(QapiReader.X_QUERY_VIRTIO_STATUS, device.path()), Optional.of(device)));
             }
             for (Sent status : sent) {
-                status.decode(reader::virtioStatus).ifPresent(value -> status.device().orElseThrow().status(value, clock.instant()));
+                status.decode(READER::virtioStatus).ifPresent(value -> status.device().orElseThrow().status(value, clock.instant()));
             }
         }
 
@@ -217,7 +221,7 @@ public final class VmPoller implements AutoCloseable {
             }
             List<QueueRead> stuck = new ArrayList<>();
             for (QueueRead read : statuses) {
-                Optional<VirtQueueStatus> value = read.sent().decode(reader::queueStatus);
+                Optional<VirtQueueStatus> value = read.sent().decode(READER::queueStatus);
                 value.ifPresent(s -> read.device().queueStatus(read.queue(), s));
                 if (value.isPresent()) {
                     QueueProgress.Look look = progress.record(read.device().path(), read.queue(), value.get());
@@ -250,9 +254,9 @@ public final class VmPoller implements AutoCloseable {
             int q = read.queue();
             switch (read.sent().command().execute()) {
                 case QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT ->
-                        read.sent().decode(reader::queueElement).ifPresent(e -> device.element(q, e));
+                        read.sent().decode(READER::queueElement).ifPresent(e -> device.element(q, e));
                 case QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS ->
-                        read.sent().decode(reader::vhostQueueStatus).ifPresent(v -> device.vhostQueueStatus(q, v));
+                        read.sent().decode(READER::vhostQueueStatus).ifPresent(v -> device.vhostQueueStatus(q, v));
                 default -> throw new IllegalStateException("not a follow-up query: " + read.sent().command());
             }
         }

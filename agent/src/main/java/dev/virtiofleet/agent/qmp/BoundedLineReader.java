@@ -15,7 +15,8 @@ import java.util.Optional;
 final class BoundedLineReader {
     private final ReadableByteChannel channel;
     private final int maxLineBytes;
-    private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+    // One per connection: 16 KiB holds several replies; 500 connections hold 8 MiB of it, not 32.
+    private final ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
     private byte[] line = new byte[8 * 1024];
     private int lineLength;
 

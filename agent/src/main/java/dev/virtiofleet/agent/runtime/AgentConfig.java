@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.virtiofleet.agent.config.ConfigException;
 import dev.virtiofleet.agent.discovery.DiscoveryConfig;
+import dev.virtiofleet.agent.discovery.LibvirtConfig;
 import dev.virtiofleet.agent.config.HostPort;
 import dev.virtiofleet.agent.poll.SweepPolicy;
 import dev.virtiofleet.agent.publish.PublisherConfig;
@@ -28,6 +29,7 @@ import java.util.Optional;
  * <pre>
  * host-id               this host in every sample and heartbeat (default: the host name)
  * discovery.*           {@link DiscoveryConfig}: socket-globs, static
+ * discovery.libvirt.*   {@link LibvirtConfig}: enabled, list-from, virsh, uri, state-dir, socket-pattern, list-timeout
  * poll.*                {@link PollConfig}: interval, jitter, census-every, reconnect-backoff.{initial,max},
  *                       circuit.timeouts-to-open, circuit.backoff.{initial,max}
  * qmp.*                 {@link QmpClientConfig}: connect-timeout, handshake-timeout, command-deadline, max-line-bytes
@@ -87,9 +89,20 @@ public record AgentConfig(String hostId, DiscoveryConfig discovery, PollConfig p
         String hostId = root.text("host-id").orElseGet(AgentConfig::hostName);
 
         ConfigSection discovery = root.section("discovery");
+        ConfigSection libvirt = discovery.section("libvirt");
+        LibvirtConfig libvirtDefaults = LibvirtConfig.defaults();
         DiscoveryConfig discoveryConfig = new DiscoveryConfig(
                 discovery.texts("socket-globs", DiscoveryConfig.DEFAULT_SOCKET_GLOBS),
-                discovery.texts("static", java.util.List.of()));
+                discovery.texts("static", java.util.List.of()),
+                new LibvirtConfig(
+                        libvirt.bool("enabled", libvirtDefaults.enabled()),
+                        libvirt.text("list-from").map(text -> LibvirtConfig.DomainListing.parse("discovery.libvirt.list-from", text))
+                                .orElse(libvirtDefaults.listFrom()),
+                        libvirt.text("virsh", libvirtDefaults.virsh()),
+                        libvirt.text("uri", libvirtDefaults.uri()),
+                        libvirt.text("state-dir").map(Path::of).orElse(libvirtDefaults.stateDir()),
+                        libvirt.text("socket-pattern", libvirtDefaults.socketPattern()),
+                        libvirt.duration("list-timeout", libvirtDefaults.listTimeout())));
 
         ConfigSection poll = root.section("poll");
         PollConfig pollDefaults = PollConfig.every(poll.duration("interval", PollConfig.defaults().interval()));

@@ -51,7 +51,7 @@ public final class SweepCostBenchmark {
     }
 
     /** The commands of one full sweep, as the agent sends them (ids added by the floor). */
-    private static List<String> sweepCommands(QmpEndpoint endpoint) throws Exception {
+    static List<String> sweepCommands(QmpEndpoint endpoint) throws Exception {
         List<String> commands = new ArrayList<>(List.of("{\"execute\": \"query-status\"}", "{\"execute\": \"x-query-virtio\"}"));
         try (VmPoller poller = VmPoller.connect(endpoint, QmpClientConfig.defaults(), new AgentRun("bench", "bench"),
                 SweepPolicy.FULL, Clock.systemUTC())) {

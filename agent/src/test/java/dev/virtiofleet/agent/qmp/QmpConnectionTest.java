@@ -226,11 +226,13 @@ class QmpConnectionTest {
 
     @Test
     void aLateReplyForATimedOutCommandIsDroppedNotMistakenForAForeignId() throws Exception {
+        CompletableFuture<CompletableFuture<QmpOutcome>> firstSent = new CompletableFuture<>();
         TestQmpServer.Session slowFirst = client -> {
             client.handshake();
             JsonNode first = client.readCommand().orElseThrow();
             JsonNode second = client.readCommand().orElseThrow();
-            Thread.sleep(SHORT.multipliedBy(3));
+            // Answer only once the client has given up on the first command, however late its timer fires.
+            firstSent.join().join();
             client.reply(first, json("{\"return\": {\"n\": 1}}"));
             client.reply(second, json("{\"return\": {\"n\": 2}}"));
             while (client.readCommand().isPresent()) {
@@ -240,7 +242,8 @@ class QmpConnectionTest {
         try (TestQmpServer server = TestQmpServer.unix(slowFirst);
                 QmpConnection connection = QmpConnection.open(server.endpoint(), CONFIG, e -> {})) {
             CompletableFuture<QmpOutcome> first = connection.send(QmpCommand.of(ReadOnlyCommands.QUERY_STATUS), SHORT);
-            CompletableFuture<QmpOutcome> second = connection.send(QmpCommand.of(ReadOnlyCommands.QUERY_NAME), Duration.ofSeconds(10));
+            firstSent.complete(first);
+            CompletableFuture<QmpOutcome> second = connection.send(QmpCommand.of(ReadOnlyCommands.QUERY_NAME), Duration.ofSeconds(60));
             assertEquals(new QmpOutcome.Timeout(SHORT), outcome(first));
             assertEquals(2, assertInstanceOf(QmpOutcome.Reply.class, outcome(second)).value().get("n").asInt());
             assertTrue(connection.isOpen());

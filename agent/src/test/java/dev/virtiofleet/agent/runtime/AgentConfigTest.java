@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtiofleet.agent.config.ConfigException;
 import dev.virtiofleet.agent.discovery.DiscoveryConfig;
+import dev.virtiofleet.agent.discovery.LibvirtConfig;
 import dev.virtiofleet.agent.qmp.QmpClientConfig;
 import dev.virtiofleet.agent.schedule.PollConfig;
 import java.net.InetSocketAddress;
@@ -68,6 +69,14 @@ class AgentConfigTest {
                 discovery:
                   socket-globs: [/run/qemu/*.qmp]
                   static: ["10.0.0.5:4444", "[::1]:4445"]
+                  libvirt:
+                    enabled: true
+                    list-from: state-dir
+                    virsh: /usr/local/bin/virsh
+                    uri: qemu+ssh://hv-07/system
+                    state-dir: /var/run/libvirt/qemu
+                    socket-pattern: /run/telemetry/{domain}/qmp.sock
+                    list-timeout: 2s
                 poll:
                   interval: 2s
                   jitter: 0.5
@@ -102,6 +111,9 @@ class AgentConfigTest {
         assertEquals("hv-07", config.hostId());
         assertEquals(List.of("/run/qemu/*.qmp"), config.discovery().socketGlobs());
         assertEquals(List.of("10.0.0.5:4444", "[::1]:4445"), config.discovery().staticEndpoints());
+        assertEquals(new LibvirtConfig(true, LibvirtConfig.DomainListing.STATE_DIR, "/usr/local/bin/virsh", "qemu+ssh://hv-07/system",
+                Path.of("/var/run/libvirt/qemu"), "/run/telemetry/{domain}/qmp.sock", Duration.ofSeconds(2)), config.discovery().libvirt());
+        assertEquals(Path.of("/run/telemetry/web-1/qmp.sock"), config.discovery().libvirt().socketOf("web-1"));
         assertEquals(Duration.ofSeconds(2), config.poll().interval());
         assertEquals(0.5, config.poll().jitter());
         assertEquals(6, config.poll().sweep().censusEvery());
@@ -151,7 +163,21 @@ class AgentConfigTest {
                 Arguments.of("publish:\n  spool-max-bytes: 1MiB\n", "publish.spool-max-bytes", "1048576", "at least two spool segments"),
                 Arguments.of("discovery:\n  static: [\"qemu-host\"]\n", "discovery.static[0]", "qemu-host", "host:port"),
                 Arguments.of("discovery:\n  socket-globs: [\"*.sock\"]\n", "discovery.socket-globs[0]", "*.sock", "an absolute path glob"),
-                Arguments.of("metrics:\n  listen: 127.0.0.1:99999\n", "metrics.listen", "127.0.0.1:99999", "a port from 0 to 65535"));
+                Arguments.of("metrics:\n  listen: 127.0.0.1:99999\n", "metrics.listen", "127.0.0.1:99999", "a port from 0 to 65535"),
+                Arguments.of("discovery:\n  libvirt:\n    list-from: libvirtd\n", "discovery.libvirt.list-from", "'libvirtd'",
+                        "virsh or state-dir"),
+                Arguments.of("discovery:\n  libvirt:\n    socket-pattern: /run/qmp/vm.sock\n", "discovery.libvirt.socket-pattern",
+                        "/run/qmp/vm.sock", "an absolute path containing {domain}"),
+                Arguments.of("discovery:\n  libvirt:\n    socket-pattern: qmp/{domain}.sock\n", "discovery.libvirt.socket-pattern",
+                        "qmp/{domain}.sock", "an absolute path containing {domain}"),
+                Arguments.of("discovery:\n  libvirt:\n    state-dir: run/libvirt\n", "discovery.libvirt.state-dir", "run/libvirt",
+                        "an absolute path"),
+                Arguments.of("discovery:\n  libvirt:\n    list-timeout: 10ms\n", "discovery.libvirt.list-timeout", "PT0.01S",
+                        "at least PT0.1S"),
+                Arguments.of("discovery:\n  libvirt:\n    enabled: yes please\n", "discovery.libvirt.enabled", "'yes please'",
+                        "true or false"),
+                Arguments.of("discovery:\n  libvirt:\n    socket: /run/x.sock\n", "discovery.libvirt.socket", "'/run/x.sock'",
+                        "known keys under discovery.libvirt: enabled, list-from"));
     }
 
     /** {@code fragment} on top of a valid configuration (its section replaces the valid one's). */

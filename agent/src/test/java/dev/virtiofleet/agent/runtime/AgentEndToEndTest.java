@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtiofleet.agent.publish.SamplePublisher;
 import dev.virtiofleet.agent.schedule.VmStatus;
+import dev.virtiofleet.agent.testing.Await;
 import dev.virtiofleet.agent.testing.QmpScripts;
+import dev.virtiofleet.agent.testing.SweepGaps;
 import dev.virtiofleet.agent.testing.TestQmpServer;
 import dev.virtiofleet.agent.testing.TranscriptReplay;
 import dev.virtiofleet.avro.AgentHeartbeat;
@@ -28,6 +30,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,8 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -91,9 +94,11 @@ class AgentEndToEndTest {
         AgentHeartbeat last;
         String metrics;
         try (Agent agent = Agent.start(config(broker, topics, Duration.ofMillis(200), Duration.ofSeconds(5), freePort()), "test-version")) {
-            await("three sweeps of both VMs, delivered", () -> agent.vms().size() == 2
+            Await.until("three sweeps of both VMs, delivered", () -> agent.vms().size() == 2
                     && agent.vms().stream().allMatch(vm -> vm.sampledSweeps() >= 3)
                     && agent.publisherStats().delivered() >= 6L * devices);
+            awaitRecord(broker, topics.heartbeats(), FleetSerdes.singleObject().heartbeat().deserializer()::deserialize,
+                    heartbeat -> reportsBoth(heartbeat, devices), "a heartbeat reporting both VMs swept");
             metrics = scrape(agent);
             last = agent.heartbeat();
         }
@@ -116,10 +121,11 @@ class AgentEndToEndTest {
         assertEquals(200, latest.getPollIntervalMs());
         assertEquals(last.getAgentRunId(), latest.getAgentRunId());
         assertTrue(latest.getOutcomes().getReplies() > 0, latest.getOutcomes().toString());
-        assertTrue(heartbeats.stream().anyMatch(h -> h.getVms().size() == 2 && h.getVms().stream()
-                .allMatch(vm -> vm.getMonitorState() == MonitorState.CONNECTED && vm.getVirtioDevices() == devices)), "VM reports");
+        assertTrue(heartbeats.stream().anyMatch(h -> reportsBoth(h, devices)), "VM reports");
         assertEquals(Set.of("vm-a", "vm-b"), last.getVms().stream().map(VmReport::getVmName).collect(Collectors.toSet()));
-        assertEquals(Map.of(), last.getDroppedSamples());
+        Map<String, Long> dropped = new HashMap<>(last.getDroppedSamples());
+        long heartbeatsNotSent = dropped.containsKey(Agent.HEARTBEAT_NOT_SENT) ? dropped.remove(Agent.HEARTBEAT_NOT_SENT) : 0;
+        assertEquals(Map.of(), dropped, "no sample dropped");
         assertEquals(0, last.getSpooledSamples());
 
         // Self-metrics after those sweeps.
@@ -137,7 +143,10 @@ class AgentEndToEndTest {
         assertTrue(value(metrics, "virtiofleet_agent_samples_polled_total") >= value(metrics, "virtiofleet_agent_samples_published_total"));
         assertEquals(0, value(metrics, "virtiofleet_agent_spooled_samples"));
         assertTrue(value(metrics, "virtiofleet_agent_buffered_samples") >= 0);
-        assertEquals(0, value(metrics, "virtiofleet_agent_heartbeats_failed_total"));
+        // Heartbeats are best effort: each gives up on the cluster within one interval (200 ms here), which
+        // a loaded machine can exceed. Those not sent are counted alike in metrics and the next heartbeat;
+        // the metrics were scraped first, and the count only grows.
+        assertTrue(value(metrics, "virtiofleet_agent_heartbeats_failed_total") <= heartbeatsNotSent, metrics);
         assertTrue(metrics.contains("# TYPE virtiofleet_agent_command_duration_seconds histogram"), metrics);
         assertTrue(metrics.contains("# TYPE virtiofleet_agent_dropped_samples_total counter"), metrics);
     }
@@ -146,15 +155,26 @@ class AgentEndToEndTest {
     void oneHungVmAmongAHundredHoldsNoOtherBack(KafkaBroker broker) throws Exception {
         Topics topics = Topics.create(broker, "isolation");
         TestQmpServer hung = serveVm("vm-hung", QmpScripts.neverAnswers());
+        Set<String> healthy = new HashSet<>();
         for (int i = 0; i < 99; i++) {
+            healthy.add("vm-" + i);
             serveVm("vm-" + i, smallGuest());
         }
-        Duration deadline = Duration.ofSeconds(1);
+        // The default deadline: a loaded machine does not make a healthy VM's answers take that long.
+        Duration deadline = Duration.ofSeconds(5);
         Map<String, VmStatus> snapshot;
         AgentHeartbeat last;
-        try (Agent agent = Agent.start(config(broker, topics, Duration.ofMillis(100), deadline, 0), "test-version")) {
-            await("the hung VM misses two deadlines", () -> agent.vms().stream()
-                    .anyMatch(vm -> vm.endpoint().equals(hung.endpoint()) && vm.timedOutSweeps() >= 2));
+        Instant from;
+        Instant to;
+        try (Agent agent = Agent.start(config(broker, topics, Duration.ofMillis(200), deadline, 0), "test-version")) {
+            Await.until("every healthy VM sampled", () -> agent.vms().size() == 100 && agent.vms().stream()
+                    .filter(vm -> !vm.endpoint().equals(hung.endpoint())).allMatch(vm -> vm.sampledSweeps() >= 1));
+            from = Instant.now();
+            long missedBefore = statusOf(agent, hung).timedOutSweeps();
+            // The second of two more missed deadlines began after `from`: the hung VM spent at least one
+            // whole deadline in the span checked below.
+            Await.until("the hung VM misses two more deadlines", () -> statusOf(agent, hung).timedOutSweeps() >= missedBefore + 2);
+            to = Instant.now();
             snapshot = agent.vms().stream().collect(Collectors.toMap(vm -> vm.endpoint().describe(), vm -> vm));
             agent.close();
             last = agent.heartbeat();
@@ -162,21 +182,24 @@ class AgentEndToEndTest {
         assertEquals(100, snapshot.size());
         VmStatus stuck = snapshot.remove(hung.endpoint().describe());
         assertEquals(0, stuck.sampledSweeps(), stuck.toString());
-        // Two missed deadlines took at least 2 s; a VM held back by the hung one would have swept at
-        // most twice in that time, at its own 100 ms interval about twenty times.
-        snapshot.values().forEach(vm -> {
-            assertEquals(MonitorState.CONNECTED, vm.state(), vm.toString());
-            assertTrue(vm.sampledSweeps() >= 5, "kept its interval: " + vm);
-        });
+        snapshot.values().forEach(vm -> assertEquals(MonitorState.CONNECTED, vm.state(), vm.toString()));
 
         List<VirtioSample> samples = consume(broker, topics.samples(), FleetSerdes.singleObject().sample().deserializer()::deserialize,
                 (key, sample) -> {}, (int) (last.getLastSampleSequence() + 1));
         assertEquals(last.getLastSampleSequence() + 1, samples.size(), "every sample made arrives");
         Map<String, Long> perVm = samples.stream().collect(Collectors.groupingBy(VirtioSample::getVmName, Collectors.counting()));
         assertFalse(perVm.containsKey("vm-hung"));
-        assertEquals(99, perVm.size());
+        assertEquals(healthy, perVm.keySet());
         snapshot.values().forEach(vm -> assertTrue(perVm.get(vm.identity().name().orElseThrow()) >= 2 * vm.sampledSweeps(),
                 vm + " delivered " + perVm.get(vm.identity().name().orElseThrow())));
+        // A VM held back by the hung one would go a whole deadline without a sample.
+        SweepGaps.Gap longest = SweepGaps.assertNoGap(samples, healthy, from, to, deadline);
+        System.out.printf("99 healthy VMs at 200 ms beside a hung one over %s: longest gap between samples %s (from %s)%n",
+                Duration.between(from, to), longest, from);
+    }
+
+    private static VmStatus statusOf(Agent agent, TestQmpServer server) {
+        return agent.vms().stream().filter(vm -> vm.endpoint().equals(server.endpoint())).findFirst().orElseThrow();
     }
 
     /** The running guest cut down to two devices, to keep a hundred VMs at 100 ms light. */
@@ -190,10 +213,7 @@ class AgentEndToEndTest {
         if (socketDir == null) {
             socketDir = Files.createTempDirectory(Path.of("/tmp"), "vf-agent-");
         }
-        TestQmpServer.Session named = session instanceof TranscriptReplay replay
-                ? replay.answer("query-name", null, json("{\"return\": {\"name\": \"" + name + "\"}}"))
-                        .answer("query-uuid", null, json("{\"return\": {\"UUID\": \"" + UUID.nameUUIDFromBytes(name.getBytes()) + "\"}}"))
-                : session;
+        TestQmpServer.Session named = session instanceof TranscriptReplay replay ? replay.named(name) : session;
         TestQmpServer server = TestQmpServer.unixAt(socketDir.resolve(name + ".qmp"), named);
         servers.add(server);
         return server;
@@ -249,10 +269,7 @@ class AgentEndToEndTest {
     /** Everything on {@code topic}: at least {@code expected} records, plus whatever follows shortly after. */
     private static <T> List<T> consume(KafkaBroker broker, String topic, Decoder<T> decoder, RecordCheck<T> check, int expected) {
         List<T> values = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(broker)) {
             consumer.subscribe(List.of(topic));
             long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             int quietPolls = 0;
@@ -267,6 +284,34 @@ class AgentEndToEndTest {
             }
         }
         return values;
+    }
+
+    private static boolean reportsBoth(AgentHeartbeat heartbeat, int devices) {
+        return heartbeat.getVms().size() == 2 && heartbeat.getVms().stream()
+                .allMatch(vm -> vm.getMonitorState() == MonitorState.CONNECTED && vm.getVirtioDevices() == devices);
+    }
+
+    /** Reads {@code topic} from the start until a record matches; the agent keeps running meanwhile. */
+    private static <T> void awaitRecord(KafkaBroker broker, String topic, Decoder<T> decoder, Predicate<T> wanted, String what) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(broker)) {
+            consumer.subscribe(List.of(topic));
+            long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < giveUp) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (wanted.test(decoder.decode(topic, record.value()))) {
+                        return;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("gave up waiting for " + what + " on " + topic);
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(KafkaBroker broker) {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     private static String scrape(Agent agent) throws Exception {
@@ -293,14 +338,4 @@ class AgentEndToEndTest {
         }
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        // A bound only against hanging forever; the assertions are on counts.
-        long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > giveUp) {
-                throw new AssertionError("gave up waiting for: " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.virtiofleet.agent.qmp.ReadOnlyCommands;
 import dev.virtiofleet.testing.Transcript;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Plays a verbatim QEMU transcript back as a monitor: each command received is answered with the
@@ -56,6 +58,13 @@ public final class TranscriptReplay implements TestQmpServer.Session {
 
     public static TranscriptReplay of(String transcriptFile) {
         return new TranscriptReplay(Transcript.named(transcriptFile));
+    }
+
+    /** Answers query-name with {@code name} and query-uuid with a UUID derived from it: one VM among many. */
+    public TranscriptReplay named(String name) {
+        return answer(ReadOnlyCommands.QUERY_NAME, null, QmpScripts.json("{\"return\": {\"name\": \"" + name + "\"}}"))
+                .answer(ReadOnlyCommands.QUERY_UUID, null, QmpScripts.json("{\"return\": {\"UUID\": \""
+                        + UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)) + "\"}}"));
     }
 
     /** Answers {@code execute} with {@code arguments} by {@code response} from now on. */

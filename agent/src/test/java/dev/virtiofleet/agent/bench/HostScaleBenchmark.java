@@ -1,0 +1,268 @@
+package dev.virtiofleet.agent.bench;
+
+import com.sun.management.OperatingSystemMXBean;
+import dev.virtiofleet.agent.qmp.QmpEndpoint;
+import dev.virtiofleet.agent.runtime.Agent;
+import dev.virtiofleet.agent.runtime.AgentConfig;
+import dev.virtiofleet.agent.schedule.VmStatus;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * Host scale: the whole agent (discovery, one poller per VM, Avro, Kafka publishing, heartbeats,
+ * metrics) polling {@code vms} simulated VMs at a 10 s interval, against its floor: the same
+ * sweep's commands written pipelined by a minimal raw client on lasting connections to the same
+ * monitors, spread over the interval the same way, reading only reply lines. Both run in this JVM,
+ * one after the other, over the same number of cycles.
+ *
+ * <p>The simulator and the Kafka broker run in a child JVM ({@link SimulatedFleetHost}), so this
+ * process's CPU time ({@code OperatingSystemMXBean.getProcessCpuTime}) is the agent's, or the
+ * floor's, alone; in one JVM the simulator's answering and the broker's work would be counted too.
+ * Heap: used after a full GC once the cycles are done, and the peak of the heap pools during the
+ * cycles (collected or not). Goals: CPU at most 5 % of one core, heap at most 256 MiB.
+ *
+ * <p>Run: see {@code agent/BENCHMARKS.md}; arguments {@code [vms] [cycles] [interval-seconds] [census-every]}.
+ */
+public final class HostScaleBenchmark {
+    private HostScaleBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int vms = args.length > 0 ? Integer.parseInt(args[0]) : 500;
+        int cycles = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        Duration interval = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 10);
+        int censusEvery = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        System.out.printf("host scale: %d simulated VMs, %d cycles of %s, agent at poll.census-every %d (the floor sends full sweeps); "
+                + "start: %s%n", vms, cycles, interval, censusEvery, BenchMachine.load());
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "vf-scale");
+        Process host = startHost(dir, vms);
+        try {
+            String bootstrap = awaitReady(host);
+            try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(List.of(new NewTopic("virtio.samples", 3, (short) 1), new NewTopic("virtio.heartbeats", 1, (short) 1)))
+                        .all().get();
+            }
+            Figures agent = measureAgent(dir, bootstrap, vms, cycles, interval, censusEvery);
+            Figures floor = measureFloor(dir, vms, cycles, interval);
+            System.out.printf("agent: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
+                    agent.cpuPercent(), agent.cpuSeconds(), agent.wallSeconds(), agent.commands());
+            System.out.printf("floor: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
+                    floor.cpuPercent(), floor.cpuSeconds(), floor.wallSeconds(), floor.commands());
+            System.out.printf("agent / floor CPU: %.2f%n", agent.cpuPercent() / floor.cpuPercent());
+            System.out.printf("agent heap: %.0f MiB used after GC, %.0f MiB peak during the cycles, max heap %.0f MiB (goals: CPU <= 5 %%, heap <= 256 MiB)%n",
+                    agent.heapAfterGcMiB(), agent.heapPeakMiB(), Runtime.getRuntime().maxMemory() / 1048576.0);
+            System.out.println("(peak: the sum of the heap pools' peaks, an upper bound; how high it goes depends on how lazily the GC collects under the max heap)");
+        } finally {
+            host.getOutputStream().close();
+            if (!host.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                host.destroyForcibly();
+            }
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
+            System.out.printf("end: %s (the machine is shared: figures are noisy)%n", BenchMachine.load());
+        }
+    }
+
+    private record Figures(double cpuSeconds, double wallSeconds, long commands, double heapAfterGcMiB, double heapPeakMiB) {
+        double cpuPercent() {
+            return 100 * cpuSeconds / wallSeconds;
+        }
+    }
+
+    private static Process startHost(Path dir, int vms) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return new ProcessBuilder(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", SimulatedFleetHost.class.getName(),
+                dir.resolve("sockets").toString(), dir.resolve("kafka").toString(), Integer.toString(vms))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+    }
+
+    private static String awaitReady(Process host) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));
+        String bootstrap = null;
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+            if (line.startsWith("bootstrap=")) {
+                bootstrap = line.substring("bootstrap=".length());
+            } else if (line.equals("ready") && bootstrap != null) {
+                return bootstrap;
+            }
+        }
+        throw new IOException("the simulated host ended before it was ready (exit " + host.exitValue() + ")");
+    }
+
+    private static Figures measureAgent(Path dir, String bootstrap, int vms, int cycles, Duration interval, int censusEvery)
+            throws Exception {
+        AgentConfig config = AgentConfig.parse("""
+                host-id: bench
+                discovery:
+                  socket-globs: ["%s/sockets/*.qmp"]
+                poll:
+                  interval: %ds
+                  census-every: %d
+                publish:
+                  spool-dir: %s/spool
+                metrics:
+                  enabled: false
+                kafka:
+                  bootstrap.servers: %s
+                """.formatted(dir, interval.toSeconds(), censusEvery, dir, bootstrap), "bench.yaml");
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        try (Agent agent = Agent.start(config, "bench")) {
+            // Warm-up: every VM connected and swept twice (JIT, connections, producer metadata), not counted.
+            awaitSweeps(agent, vms, 2, interval.multipliedBy(10));
+            long commandsBefore = commands(agent);
+            resetHeapPeaks();
+            long cpuBefore = os.getProcessCpuTime();
+            long wallBefore = System.nanoTime();
+            Thread.sleep(interval.multipliedBy(cycles));
+            long cpu = os.getProcessCpuTime() - cpuBefore;
+            long wall = System.nanoTime() - wallBefore;
+            long answered = commands(agent) - commandsBefore;
+            double peak = heapPeakMiB();
+            System.gc();
+            double afterGc = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0;
+            long sampled = agent.vms().stream().filter(vm -> vm.sampledSweeps() >= 2 + cycles - 1).count();
+            System.out.printf("agent: %d of %d VMs swept every cycle; %d samples delivered, %d buffered, %d spooled%n", sampled, vms,
+                    agent.publisherStats().delivered(), agent.publisherStats().buffered(), agent.publisherStats().spooled());
+            return new Figures(cpu / 1e9, wall / 1e9, answered, afterGc, peak);
+        }
+    }
+
+    private static long commands(Agent agent) {
+        var outcomes = agent.heartbeat().getOutcomes();
+        return outcomes.getReplies() + outcomes.getQmpErrors();
+    }
+
+    private static void awaitSweeps(Agent agent, int vms, int sweeps, Duration limit) throws InterruptedException {
+        long giveUp = System.nanoTime() + limit.toNanos();
+        while (true) {
+            List<VmStatus> status = agent.vms();
+            if (status.size() == vms && status.stream().allMatch(vm -> vm.sampledSweeps() >= sweeps)) {
+                return;
+            }
+            if (System.nanoTime() > giveUp) {
+                throw new IllegalStateException("VMs not swept " + sweeps + " times within " + limit + ": " + status.stream()
+                        .filter(vm -> vm.sampledSweeps() < sweeps).limit(3).toList());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * The floor: per VM a lasting connection and its own random phase in the interval, as the agent
+     * spreads its VMs; each cycle the sweep's commands go out in one write and the reply lines are
+     * counted. No JSON is parsed, nothing is decoded, encoded or published.
+     */
+    private static Figures measureFloor(Path dir, int vms, int cycles, Duration interval) throws Exception {
+        List<String> commands = SweepCostBenchmark.sweepCommands(new QmpEndpoint.UnixSocket(dir.resolve("sockets/vm-0.qmp")));
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < commands.size(); i++) {
+            String command = commands.get(i);
+            batch.append(command, 0, command.length() - 1).append(", \"id\": ").append(i).append("}\n");
+        }
+        byte[] lines = batch.toString().getBytes(StandardCharsets.UTF_8);
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        AtomicLong answered = new AtomicLong();
+        List<Thread> clients = new ArrayList<>();
+        long start = System.nanoTime();
+        long warmUpEnd = start + interval.toNanos();
+        long end = warmUpEnd + interval.multipliedBy(cycles).toNanos();
+        AtomicLong counting = new AtomicLong();
+        for (int v = 0; v < vms; v++) {
+            Path socket = dir.resolve("sockets/vm-" + v + ".qmp");
+            long phase = (long) (ThreadLocalRandom.current().nextDouble() * interval.toNanos());
+            clients.add(Thread.ofVirtual().start(() -> floorClient(socket, lines, commands.size(), start + phase, interval, end,
+                    warmUpEnd, answered, counting)));
+        }
+        long sleep = warmUpEnd - System.nanoTime();
+        Thread.sleep(Math.max(0, sleep / 1_000_000));
+        long cpuBefore = os.getProcessCpuTime();
+        long wallBefore = System.nanoTime();
+        Thread.sleep(Math.max(0, (end - System.nanoTime()) / 1_000_000));
+        long cpu = os.getProcessCpuTime() - cpuBefore;
+        long wall = System.nanoTime() - wallBefore;
+        for (Thread client : clients) {
+            client.join();
+        }
+        System.out.printf("floor: %d commands per sweep, %d sweeps in the counted cycles%n", commands.size(), counting.get());
+        return new Figures(cpu / 1e9, wall / 1e9, answered.get(), 0, 0);
+    }
+
+    private static void floorClient(Path socket, byte[] lines, int replies, long first, Duration interval, long end, long countFrom,
+            AtomicLong answered, AtomicLong sweeps) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8), 1 << 16);
+            in.readLine();
+            write(channel, "{\"execute\": \"qmp_capabilities\"}\n".getBytes(StandardCharsets.UTF_8));
+            in.readLine();
+            for (long next = first; next < end; next += interval.toNanos()) {
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                write(channel, lines);
+                int seen = 0;
+                while (seen < replies) {
+                    String line = in.readLine();
+                    if (line == null) {
+                        return;
+                    }
+                    if (line.contains("\"id\"")) {
+                        seen++;
+                    }
+                }
+                if (next >= countFrom) {
+                    answered.addAndGet(replies);
+                    sweeps.incrementAndGet();
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("floor client " + socket + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void write(SocketChannel channel, byte[] bytes) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    private static void resetHeapPeaks() {
+        ManagementFactory.getMemoryPoolMXBeans().stream().filter(pool -> pool.getType() == MemoryType.HEAP)
+                .forEach(MemoryPoolMXBean::resetPeakUsage);
+    }
+
+    private static double heapPeakMiB() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(pool -> pool.getType() == MemoryType.HEAP)
+                .mapToLong(pool -> pool.getPeakUsage().getUsed()).sum() / 1048576.0;
+    }
+}
