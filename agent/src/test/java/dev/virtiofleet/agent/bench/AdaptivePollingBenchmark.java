@@ -12,7 +12,7 @@ import dev.virtiofleet.sim.machine.QueueRef;
 import dev.virtiofleet.sim.machine.ReferenceMachines;
 import dev.virtiofleet.sim.machine.SimulatedVm;
 import dev.virtiofleet.sim.workload.Traffic;
-import dev.virtiofleet.testing.RealQemuGuest;
+import dev.virtiofleet.qemu.RealQemuGuest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -90,9 +90,12 @@ public final class AdaptivePollingBenchmark {
 
     private static void compare(String target, QmpEndpoint endpoint, int censusEvery, int sweeps, Duration interval) throws Exception {
         // Alternating, so a change of the machine's load or the guest's activity falls on both alike.
-        Run full = sweep(endpoint, SweepPolicy.FULL, sweeps, interval);
-        Run adaptive = sweep(endpoint, new SweepPolicy(censusEvery), sweeps, interval);
-        Run fullAgain = sweep(endpoint, SweepPolicy.FULL, sweeps, interval);
+        // Both with the default idle probes: the comparison is of the census cadence alone.
+        SweepPolicy everyQueue = SweepPolicy.defaults();
+        SweepPolicy census = new SweepPolicy(censusEvery, SweepPolicy.DEFAULT_IDLE_PROBE_EVERY);
+        Run full = sweep(endpoint, everyQueue, sweeps, interval);
+        Run adaptive = sweep(endpoint, census, sweeps, interval);
+        Run fullAgain = sweep(endpoint, everyQueue, sweeps, interval);
         System.out.printf("%s, census-every 1:  %.1f commands per sweep, %.1f ms monitor time per sweep (again: %.1f, %.1f ms)%n",
                 target, full.commandsPerSweep(), full.millisPerSweep(), fullAgain.commandsPerSweep(), fullAgain.millisPerSweep());
         System.out.printf("%s, census-every %d:  %.1f commands per sweep, %.1f ms monitor time per sweep; per sweep: %s%n",
