@@ -34,7 +34,7 @@ class ConfigValidationTest {
         assertRejected("qmp.command-deadline", "PT0S", "positive duration", () -> qmp.withCommandDeadline(Duration.ZERO));
         assertRejected("poll.interval", "PT0.001S", "at least PT0.01S", () -> PollConfig.every(Duration.ofMillis(1)));
         assertRejected("poll.census-every", "0", "1 to 1000", () -> new SweepPolicy(0, 1));
-        assertRejected("poll.idle-probe-every", "0", "1 to 1000", () -> new SweepPolicy(1, 0));
+        assertRejected("poll.idle-probe-every", "-1", "0 to 1000", () -> new SweepPolicy(1, -1));
         PollConfig poll = PollConfig.defaults();
         assertRejected("poll.jitter", "1.5", "0.0 to 1.0", () -> new PollConfig(poll.interval(), 1.5, poll.reconnect(),
                 poll.timeoutsToOpen(), poll.circuit(), poll.sweep()));

@@ -30,8 +30,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class VmPollerTest {
-    /** Idle probes only on sweep 0, where nothing can look idle yet: the tests below are about other reads. */
-    private static final int NO_IDLE_PROBES = 1000;
+    private static final int NO_IDLE_PROBES = 0;
     private static final String RUNNING = "qemu-7.2-linux-6.1-guest-running.txt";
     private static final String HUNG = "qemu-7.2-virtio-blk-backend-hung.txt";
     private static final String BLK = "/machine/peripheral/blk0/virtio-backend";

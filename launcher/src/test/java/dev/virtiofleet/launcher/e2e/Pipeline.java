@@ -207,6 +207,9 @@ final class Pipeline implements AutoCloseable {
                 "  socket-globs: ['" + socketGlob + "']",
                 "poll:",
                 "  interval: " + interval.toMillis() + "ms",
+                // Idle probes make a lost kick visible. Simulated rings only: on real QEMU an element read of an
+                // idle queue can mark the device broken (see SweepPolicy), so the real guest's agent runs without.
+                "  idle-probe-every: " + (socketBase != null && socketGlob.startsWith(socketBase.toString()) ? 3 : 0),
                 "publish:",
                 "  topic: " + samplesTopic(),
                 "  spool-dir: '" + spool + "'",

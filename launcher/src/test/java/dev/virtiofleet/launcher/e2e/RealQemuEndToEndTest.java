@@ -96,7 +96,11 @@ class RealQemuEndToEndTest {
             assertEquals(0, alert.getSubject().getQueueIndex());
             assertTrue(alert.getEvidence().getFirst().getValues().getOrDefault("inuse", 0L) > 0, "a request in flight: "
                     + Episodes.describe(alert));
-            assertTrue(latency.compareTo(bound) <= 0, "detected within threshold + one poll + commit interval: " + latency);
+            // The ideal leaves out what the pipeline itself takes: the firing sweep of a TCG guest (~100-150 ms
+            // of monitor time), the producer's 50 ms linger, and this test's own read of the alerts topic.
+            Duration allowance = Duration.ofMillis(500);
+            assertTrue(latency.compareTo(bound.plus(allowance)) <= 0, "detected within threshold + one poll + commit interval"
+                    + " (+ " + allowance.toMillis() + " ms for the sweep, the producer's linger and our read): " + latency);
 
             await("the stall resolves after kill -CONT").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                     .until(() -> stallAlert(pipeline, AlertState.RESOLVED).isPresent());
