@@ -2,29 +2,33 @@ package dev.virtiofleet.agent.publish;
 
 import dev.virtiofleet.agent.schedule.SampleSink;
 import dev.virtiofleet.avro.VirtioSample;
-import dev.virtiofleet.topics.SampleProducerSettings;
 import dev.virtiofleet.serde.FleetSerdes;
 import dev.virtiofleet.topics.DeviceKey;
+import dev.virtiofleet.topics.SampleProducerSettings;
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -32,45 +36,47 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes samples to Kafka without ever blocking the pollers and without losing samples to a
- * broker outage.
+ * Publishes samples to Kafka exactly once, without ever blocking the pollers and without losing
+ * samples to a broker outage or an agent restart.
  *
- * <p>Samples go to a bounded memory queue; one sender thread hands them to an idempotent,
- * acks=all, zstd producer. When the cluster is unreachable the producer's buffer fills, the sender
- * waits, the memory queue fills, and from then on new samples are appended to a {@link DiskSpool}
- * until it has been replayed, in order, after the memory queue. On close, whatever was not
- * acknowledged is put in front of the spool, so a restarted agent sends it first. Only the
- * spool's bound drops samples (oldest first), and every drop is counted by reason.
+ * <p>Samples go to a bounded memory queue; one sender thread delivers them in Kafka transactions
+ * of up to {@link PublisherConfig#commitInterval()} worth of samples. A sample counts as
+ * delivered only once its transaction commits. Why transactions: an idempotent producer
+ * de-duplicates its own retries, but a sample sent just before the broker went away and then
+ * handed to the next agent run is ambiguous (it may already be in the log); a transaction that
+ * did not commit is aborted by the next run's {@code initTransactions} and invisible to
+ * read_committed consumers (the streams application), so sending it again duplicates nothing.
+ *
+ * <p>When the cluster is unreachable the commit waits, the memory queue fills, and from then on
+ * new samples are appended to a {@link DiskSpool} until it has been replayed, in order, after
+ * the memory queue. On close, the uncommitted transaction and the memory queue are put in front
+ * of the spool, so a restarted agent sends them first. Only the spool's bound drops samples
+ * (oldest first), and every drop is counted by reason.
  */
 public final class SamplePublisher implements SampleSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SamplePublisher.class);
-    private static final int SPOOL_BATCH = 500;
+    private static final int SPOOL_BATCH = 2_000;
+    private static final int MEMORY_BATCH = 10_000;
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(200);
 
     private final PublisherConfig config;
-    private final Producer<byte[], byte[]> producer;
     private final Serializer<VirtioSample> serializer = FleetSerdes.singleObject().sample().serializer();
     private final ArrayBlockingQueue<SpooledRecord> memory;
     private final DiskSpool spool;
     private final Object routing = new Object();
     /** Guarded by {@link #routing}: once the memory queue overflowed, new samples queue behind the spool. */
     private boolean spooling;
-    /** Samples from memory handed to the producer and not yet acknowledged, by send order. */
-    private final ConcurrentSkipListMap<Long, SpooledRecord> inFlight = new ConcurrentSkipListMap<>();
-    private final AtomicLong sendOrder = new AtomicLong();
+    /** The transaction being delivered; read by {@link #close} once the sender has stopped. */
+    private volatile Batch current = Batch.NONE;
     private final LongAdder delivered = new LongAdder();
     private final Map<String, LongAdder> dropped = new ConcurrentHashMap<>();
     private final Thread sender;
+    /** Owned by the sender thread; empty until the cluster answered {@code initTransactions}. */
+    private Producer<byte[], byte[]> producer;
     private volatile boolean running = true;
-    private volatile boolean closing;
-    private volatile boolean spoolBatchFailed;
 
     public SamplePublisher(PublisherConfig config) throws IOException {
-        this(config, new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer()));
-    }
-
-    SamplePublisher(PublisherConfig config, Producer<byte[], byte[]> producer) throws IOException {
         this.config = config;
-        this.producer = producer;
         this.memory = new ArrayBlockingQueue<>(config.memoryQueueRecords());
         this.spool = DiskSpool.open(config.spoolDir(), config.spoolMaxBytes(), config.spoolSegmentBytes());
         this.spooling = !spool.isEmpty();
@@ -85,6 +91,9 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         // Retry for as long as the outage lasts; the spool, not a timeout, bounds what is held.
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.sendBlockTimeout().toMillis());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+        // A crashed agent's open transaction holds read_committed consumers back until it times out.
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) PublisherConfig.TRANSACTION_TIMEOUT.toMillis());
         props.putAll(config.kafka());
         return props;
     }
@@ -119,23 +128,36 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         if (spoolFull > 0) {
             drops.put("spool-full", spoolFull);
         }
-        return new PublisherStats(delivered.sum(), memory.size() + inFlight.size(), spool.records(), spool.bytes(), drops);
+        Batch inFlight = current;
+        return new PublisherStats(delivered.sum(), memory.size() + (inFlight.fromSpool() ? 0 : inFlight.records().size()),
+                spool.records(), spool.bytes(), drops);
     }
 
     private void sendLoop() {
         try {
             while (running) {
-                SpooledRecord next = memory.poll(100, TimeUnit.MILLISECONDS);
-                if (next != null) {
-                    sendFromMemory(next);
+                SpooledRecord first = memory.poll(100, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    deliver(new Batch(new ArrayList<>(List.of(first)), false), new MemoryGatherer());
                 } else if (isSpooling()) {
-                    drainSpoolBatch();
+                    List<SpooledRecord> taken = spool.take(SPOOL_BATCH);
+                    if (!taken.isEmpty()) {
+                        deliver(new Batch(new ArrayList<>(taken), true), size -> Optional.empty());
+                        spool.commit();
+                    }
                 }
+                current = Batch.NONE;
             }
-        } catch (InterruptedException | InterruptException e) {
+        } catch (InterruptedException | InterruptException | ClosedByInterruptException e) {
+            // Closing: what the spool holds stays committed where it was, for the next start.
             Thread.currentThread().interrupt();
         } catch (IOException e) {
-            LOG.error("sample spool in {} failed: {}; samples stay there for the next start", config.spoolDir(), e.getMessage());
+            LOG.error("sample spool in {} failed: {}; samples stay there for the next start", config.spoolDir(), e.toString());
+        } finally {
+            if (producer != null) {
+                // Whatever was not committed is aborted by the next run's initTransactions.
+                producer.close(Duration.ZERO);
+            }
         }
     }
 
@@ -149,86 +171,172 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         }
     }
 
-    private void sendFromMemory(SpooledRecord record) throws InterruptedException {
-        long order = sendOrder.incrementAndGet();
-        inFlight.put(order, record);
-        send(record, order);
+    /**
+     * Sends the batch, and what {@code more} adds to it, in one transaction and commits it,
+     * retrying the whole transaction until it commits (records the broker refuses for good are
+     * dropped and counted). Throws {@link InterruptedException} when the publisher closes first;
+     * the batch then stays {@link #current} for {@link #close} to keep.
+     */
+    private void deliver(Batch batch, Gatherer more) throws InterruptedException {
+        current = batch;
+        String lastFailure = "";
+        List<SpooledRecord> records = batch.records();
+        while (true) {
+            Producer<byte[], byte[]> transactional = transactionalProducer();
+            List<Future<RecordMetadata>> results = new ArrayList<>(records.size());
+            try {
+                transactional.beginTransaction();
+                for (SpooledRecord record : records) {
+                    results.add(send(transactional, record));
+                }
+                for (Optional<SpooledRecord> next = more.next(records.size()); next.isPresent(); next = more.next(records.size())) {
+                    records.add(next.get());
+                    results.add(send(transactional, next.get()));
+                }
+                commit(transactional);
+                delivered.add(records.size());
+                return;
+            } catch (KafkaException e) {
+                if (e instanceof InterruptException) {
+                    throw e;
+                }
+                more = size -> Optional.empty();
+                dropRejected(records, results);
+                if (!e.toString().equals(lastFailure)) {
+                    lastFailure = e.toString();
+                    LOG.warn("a transaction of {} samples failed ({}); it is sent again until it commits", records.size(), lastFailure);
+                }
+                abortOrRenew(transactional);
+                pauseUnlessClosing();
+            }
+        }
     }
 
-    /** Replays one batch from disk; it leaves the spool only once Kafka has all of it. */
-    private void drainSpoolBatch() throws IOException, InterruptedException {
-        List<SpooledRecord> batch = spool.take(SPOOL_BATCH);
-        spoolBatchFailed = false;
-        try {
-            for (SpooledRecord record : batch) {
-                send(record, 0);
+    /** Hands one record to the producer, waiting out missing metadata or a full producer buffer. */
+    private Future<RecordMetadata> send(Producer<byte[], byte[]> transactional, SpooledRecord record) throws InterruptedException {
+        ProducerRecord<byte[], byte[]> kafkaRecord = new ProducerRecord<>(config.topic(), record.key(), record.value());
+        while (true) {
+            try {
+                return transactional.send(kafkaRecord);
+            } catch (TimeoutException e) {
+                LOG.debug("Kafka not reachable yet: {}", e.getMessage());
+                pauseUnlessClosing();
             }
-            producer.flush();
-        } catch (InterruptedException | InterruptException e) {
-            spool.rewind();
-            throw e;
         }
-        if (spoolBatchFailed) {
-            // Sent again from its start: some of it may arrive twice, none of it is lost.
-            LOG.warn("Kafka failed part of a spool batch; it is sent again");
-            spool.rewind();
-        } else {
-            spool.commit();
+    }
+
+    /** A commit that times out is retried (it is idempotent) for as long as the outage lasts. */
+    private void commit(Producer<byte[], byte[]> transactional) throws InterruptedException {
+        while (true) {
+            try {
+                transactional.commitTransaction();
+                return;
+            } catch (TimeoutException e) {
+                LOG.debug("commit waits for Kafka: {}", e.getMessage());
+                pauseUnlessClosing();
+            }
+        }
+    }
+
+    /** Drops (and counts) the records of a failed transaction that the broker refused for good. */
+    private void dropRejected(List<SpooledRecord> records, List<Future<RecordMetadata>> results) {
+        List<SpooledRecord> again = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            Throwable error = i < results.size() ? failure(results.get(i)) : null;
+            if (isRejectedForGood(error)) {
+                countDrop("rejected-by-broker");
+                LOG.error("Kafka rejected a sample for good: {}; dropped and counted", error.toString());
+            } else {
+                again.add(records.get(i));
+            }
+        }
+        records.clear();
+        records.addAll(again);
+    }
+
+    private static Throwable failure(Future<RecordMetadata> result) {
+        if (!result.isDone()) {
+            return null;
+        }
+        try {
+            result.get();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
     }
 
     /**
-     * Hands one record to the producer, waiting out an unreachable cluster; order 0 = from the
-     * spool. The producer reports "no metadata" or "buffer full" by failing the send at once (its
-     * callback runs on this thread); such a record never left, so it is simply sent again.
+     * An error of this record itself, which no retry can cure: the others of its transaction are
+     * sent again. Anything else (authorization, a fenced or aborted transaction, an outage) keeps
+     * the records, so fixing the cluster loses nothing.
      */
-    private void send(SpooledRecord record, long order) throws InterruptedException {
-        ProducerRecord<byte[], byte[]> kafkaRecord = new ProducerRecord<>(config.topic(), record.key(), record.value());
+    private static boolean isRejectedForGood(Throwable error) {
+        return error instanceof RecordTooLargeException || error instanceof InvalidRecordException;
+    }
+
+    /** Aborts a failed transaction; a producer that cannot abort is replaced by a new one. */
+    private void abortOrRenew(Producer<byte[], byte[]> transactional) throws InterruptedException {
+        try {
+            transactional.abortTransaction();
+        } catch (KafkaException e) {
+            if (e instanceof InterruptException) {
+                throw e;
+            }
+            LOG.warn("the producer cannot abort ({}); a new one takes over: the cluster aborts what the old one left open", e.toString());
+            transactional.close(Duration.ZERO);
+            producer = null;
+            pauseUnlessClosing();
+        }
+    }
+
+    /** The producer, once the cluster registered its transactional id; retries through an outage. */
+    private Producer<byte[], byte[]> transactionalProducer() throws InterruptedException {
+        String lastComplaint = "";
+        while (producer == null) {
+            Producer<byte[], byte[]> fresh = null;
+            try {
+                fresh = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
+                initTransactions(fresh);
+                producer = fresh;
+            } catch (KafkaException | InterruptedException e) {
+                if (fresh != null) {
+                    fresh.close(Duration.ZERO);
+                }
+                if (e instanceof InterruptedException || e instanceof InterruptException) {
+                    throw e;
+                }
+                if (!e.toString().equals(lastComplaint)) {
+                    lastComplaint = e.toString();
+                    LOG.error("no transactional producer for {} yet: {}; retrying", config.transactionalId(), lastComplaint);
+                }
+                pauseUnlessClosing();
+            }
+        }
+        return producer;
+    }
+
+    /** Registers the transactional id, which also aborts what an earlier run of this agent left open. */
+    private void initTransactions(Producer<byte[], byte[]> fresh) throws InterruptedException {
         while (true) {
             try {
-                Future<RecordMetadata> result = producer.send(kafkaRecord, (metadata, error) -> {
-                    if (error == null || Thread.currentThread() != sender) {
-                        acknowledged(order, error);
-                    }
-                });
-                if (!failedAtOnce(result)) {
-                    return;
-                }
+                fresh.initTransactions();
+                return;
             } catch (TimeoutException e) {
-                LOG.debug("Kafka not reachable yet: {}", e.getMessage());
-            }
-            if (!running) {
-                throw new InterruptedException("publisher closing");
+                LOG.debug("initTransactions waits for Kafka: {}", e.getMessage());
+                pauseUnlessClosing();
             }
         }
     }
 
-    private static boolean failedAtOnce(Future<RecordMetadata> result) throws InterruptedException {
-        if (!result.isDone()) {
-            return false;
+    private void pauseUnlessClosing() throws InterruptedException {
+        if (!running) {
+            throw new InterruptedException("publisher closing");
         }
-        try {
-            result.get();
-            return false;
-        } catch (ExecutionException e) {
-            LOG.debug("Kafka not reachable yet: {}", e.getCause().getMessage());
-            return true;
-        }
-    }
-
-    private void acknowledged(long order, Exception error) {
-        if (error == null) {
-            delivered.increment();
-            if (order != 0) {
-                inFlight.remove(order);
-            }
-        } else if (order == 0) {
-            spoolBatchFailed = true;
-        } else if (!closing) {
-            inFlight.remove(order);
-            countDrop("rejected-by-broker");
-            LOG.error("Kafka rejected a sample for good: {}; dropped and counted", error.toString());
-        }
+        Thread.sleep(RETRY_PAUSE);
     }
 
     private void countDrop(String reason) {
@@ -242,17 +350,45 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         sender.join(config.closeTimeout().toMillis());
         sender.interrupt();
         sender.join();
-        closing = true;
-        producer.close(config.closeTimeout());
-        List<SpooledRecord> unsent = new ArrayList<>(inFlight.values());
+        Batch unfinished = current;
+        List<SpooledRecord> unsent = new ArrayList<>();
         synchronized (routing) {
+            if (unfinished.fromSpool()) {
+                spool.rewind();
+            } else {
+                unsent.addAll(unfinished.records());
+            }
             memory.drainTo(unsent);
             spool.prepend(unsent);
-            inFlight.clear();
             spool.close();
         }
-        if (!unsent.isEmpty() || !spool.isEmpty()) {
+        if (!spool.isEmpty()) {
             LOG.info("stopped with {} samples spooled in {}; they are sent at the next start", spool.records(), config.spoolDir());
+        }
+    }
+
+    /** The records of one transaction, and whether they were taken from the spool (else from memory). */
+    private record Batch(List<SpooledRecord> records, boolean fromSpool) {
+        static final Batch NONE = new Batch(List.of(), false);
+    }
+
+    /** More records for an open transaction, given how many it has. */
+    @FunctionalInterface
+    private interface Gatherer {
+        Optional<SpooledRecord> next(int size) throws InterruptedException;
+    }
+
+    /** Samples arriving in memory during one commit interval, up to a transaction's bound. */
+    private final class MemoryGatherer implements Gatherer {
+        private final long deadline = System.nanoTime() + config.commitInterval().toNanos();
+
+        @Override
+        public Optional<SpooledRecord> next(int size) throws InterruptedException {
+            long left = deadline - System.nanoTime();
+            if (size >= MEMORY_BATCH || !running || left <= 0) {
+                return Optional.empty();
+            }
+            return Optional.ofNullable(memory.poll(left, TimeUnit.NANOSECONDS));
         }
     }
 }

@@ -34,11 +34,12 @@ import java.util.Optional;
  *                       circuit.timeouts-to-open, circuit.backoff.{initial,max}
  * qmp.*                 {@link QmpClientConfig}: connect-timeout, handshake-timeout, command-deadline, max-line-bytes
  * publish.*             {@link PublisherConfig}: topic, memory-queue-records, spool-dir, spool-max-bytes,
- *                       spool-segment-bytes, send-block-timeout, close-timeout
+ *                       spool-segment-bytes, send-block-timeout, commit-interval, close-timeout
  * heartbeat.topic       where heartbeats go, one per poll interval (default virtio.heartbeats)
  * metrics.enabled       serve Prometheus /metrics (default true)
  * metrics.listen        host:port of /metrics (default 127.0.0.1:9464, loopback only; port 0 picks a free one)
- * kafka.*               Kafka producer properties, verbatim: bootstrap.servers (required), security.protocol, ssl.*, sasl.*
+ * kafka.*               Kafka producer properties, verbatim: bootstrap.servers (required), security.protocol, ssl.*, sasl.*,
+ *                       transactional.id (default virtio-fleet-agent-&lt;host-id&gt;)
  * </pre>
  *
  * @param metricsListen where /metrics is served; empty when {@code metrics.enabled} is false
@@ -133,15 +134,17 @@ public record AgentConfig(String hostId, DiscoveryConfig discovery, PollConfig p
         ConfigSection heartbeat = root.section("heartbeat");
         ConfigSection metrics = root.section("metrics");
         var kafka = root.scalars("kafka");
-        PublisherConfig publishDefaults = PublisherConfig.defaults("unused", DEFAULT_SPOOL_DIR);
+        PublisherConfig publishDefaults = PublisherConfig.defaults("unused", DEFAULT_SPOOL_DIR, hostId);
         PublisherConfig publishConfig = new PublisherConfig(
                 publish.text("topic", publishDefaults.topic()),
                 kafka,
+                kafka.getOrDefault("transactional.id", publishDefaults.transactionalId()),
                 publish.integer("memory-queue-records", publishDefaults.memoryQueueRecords()),
                 publish.text("spool-dir").map(Path::of).orElse(DEFAULT_SPOOL_DIR),
                 publish.bytes("spool-max-bytes", publishDefaults.spoolMaxBytes()),
                 publish.bytes("spool-segment-bytes", publishDefaults.spoolSegmentBytes()),
                 publish.duration("send-block-timeout", publishDefaults.sendBlockTimeout()),
+                publish.duration("commit-interval", publishDefaults.commitInterval()),
                 publish.duration("close-timeout", publishDefaults.closeTimeout()));
         if (!publishConfig.spoolDir().isAbsolute()) {
             throw new ConfigException("publish.spool-dir", publishConfig.spoolDir(), "an absolute path");
