@@ -43,7 +43,7 @@ public final class AgentMetrics implements CommandObserver, AutoCloseable {
      * The publisher's drop reasons, reported at 0 before the first drop so that alert rules on
      * {@code increase(...)} see the series start (SamplePublisher names them).
      */
-    private static final List<String> KNOWN_DROP_REASONS = List.of("spool-full", "spool-write-failed", "rejected-by-broker");
+    private static final List<String> KNOWN_DROP_REASONS = List.of("spool-full", "spool-write-failed", "rejected-by-kafka");
 
     // Scope labels and target_info would add a series and a label to every query for no information here.
     private final PrometheusMetricReader reader = PrometheusMetricReader.builder()
@@ -110,7 +110,7 @@ public final class AgentMetrics implements CommandObserver, AutoCloseable {
                 .setUnit("By")
                 .buildWithCallback(measurement -> measurement.record(publisher.get().spoolBytes()));
         meter.counterBuilder(PREFIX + "dropped_samples")
-                .setDescription("Samples dropped by design, by reason (spool-full, spool-write-failed, rejected-by-broker).")
+                .setDescription("Samples dropped by design, by reason (spool-full, spool-write-failed, rejected-by-kafka).")
                 .buildWithCallback(measurement -> {
                     Map<String, Long> dropped = new TreeMap<>();
                     KNOWN_DROP_REASONS.forEach(reason -> dropped.put(reason, 0L));

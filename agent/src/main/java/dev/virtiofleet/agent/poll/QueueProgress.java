@@ -4,6 +4,8 @@ import dev.virtiofleet.qapi.VirtQueueStatus;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -14,9 +16,26 @@ import java.util.Set;
  * memory can show buffers offered to a device that was never kicked, so these get the element
  * query on idle-probe sweeps), and which queues have ever shown activity (only those are read
  * between census sweeps).
+ *
+ * <p>It also tells which ring slot, if any, an element read may safely look at. QEMU 7.2's
+ * {@code x-query-virtio-queue-element} walks the descriptor chain at that slot and calls
+ * {@code virtio_error()} on a chain that does not hold together, which marks the device broken
+ * (seen on a real guest's virtio-scsi). A chain is intact while the guest cannot have reclaimed
+ * it: offered and not yet taken, taken and not yet completed, or completed without the guest being
+ * told. QEMU's default slot, last-avail-idx, is such a slot only while buffers are offered; on
+ * a queue that took everything it is the slot the guest fills next, whose old chain may be freed.
  */
 final class QueueProgress {
     private record QueueKey(String devicePath, int queue) {}
+
+    /** What a sweep remembers of a queue: its indices, and whether slot last-avail - 1 is provably in flight. */
+    private record Memo(int used, Optional<Integer> lastAvail, boolean newestTakenInFlight) {}
+
+    /**
+     * How the queue looks, and the slot whose chain the guest cannot have reclaimed, if the
+     * readings prove one.
+     */
+    record Reading(Look look, OptionalInt intactSlot) {}
 
     /** How a queue looks against the previous sweep. */
     enum Look {
@@ -28,25 +47,49 @@ final class QueueProgress {
         IDLE
     }
 
-    private Map<QueueKey, Integer> previous = new HashMap<>();
-    private final Map<QueueKey, Integer> current = new HashMap<>();
+    private Map<QueueKey, Memo> previous = new HashMap<>();
+    private final Map<QueueKey, Memo> current = new HashMap<>();
     private final Set<QueueKey> active = new HashSet<>();
 
     /** Records this sweep's reading and says how the queue looks. */
-    Look record(String devicePath, int queue, VirtQueueStatus status) {
+    Reading record(String devicePath, int queue, VirtQueueStatus status) {
         QueueKey key = new QueueKey(devicePath, queue);
-        current.put(key, status.usedIdx());
-        Integer before = previous.get(key);
-        if (hasEverMoved(status) || (before != null && before != status.usedIdx())) {
+        Memo before = previous.get(key);
+        boolean completedSince = before == null || before.used() != status.usedIdx();
+        // Nothing completed since the last sweep: a chain taken since then (last-avail moved) is
+        // still in flight, and so is the newest one if it was already proven in flight then.
+        boolean newestTakenInFlight = !completedSince && status.inuse() > 0 && status.lastAvailIdx().isPresent()
+                && (!before.lastAvail().equals(status.lastAvailIdx()) || before.newestTakenInFlight());
+        current.put(key, new Memo(status.usedIdx(), status.lastAvailIdx(), newestTakenInFlight));
+        if (hasEverMoved(status) || (before != null && completedSince)) {
             active.add(key);
         }
-        if (before == null || before != status.usedIdx()) {
-            return Look.NOTHING_TO_PROBE;
+        if (completedSince) {
+            return new Reading(Look.NOTHING_TO_PROBE, OptionalInt.empty());
         }
         if (hasOutstandingWork(status) || hasUnsignalledCompletions(status)) {
-            return Look.STUCK;
+            return new Reading(Look.STUCK, intactSlot(status, newestTakenInFlight));
         }
-        return active.contains(key) ? Look.IDLE : Look.NOTHING_TO_PROBE;
+        return new Reading(active.contains(key) ? Look.IDLE : Look.NOTHING_TO_PROBE, OptionalInt.empty());
+    }
+
+    private static OptionalInt intactSlot(VirtQueueStatus status, boolean newestTakenInFlight) {
+        if (status.lastAvailIdx().isEmpty()) {
+            return OptionalInt.empty();
+        }
+        int lastAvail = status.lastAvailIdx().get();
+        if (status.shadowAvailIdx().map(shadow -> shadow.intValue() != lastAvail).orElse(false)) {
+            return OptionalInt.of(lastAvail); // offered, not yet taken
+        }
+        int newestTaken = (lastAvail - 1) & 0xFFFF;
+        if (newestTakenInFlight) {
+            return OptionalInt.of(newestTaken);
+        }
+        if (status.inuse() == 0 && hasUnsignalledCompletions(status)) {
+            // Completed and never signalled: a guest that was not interrupted has not reclaimed it.
+            return OptionalInt.of(newestTaken);
+        }
+        return OptionalInt.empty();
     }
 
     /**
@@ -55,7 +98,7 @@ final class QueueProgress {
      * to (it timed out) keep their earlier reading.
      */
     void endSweep(Set<String> listedDevices) {
-        Map<QueueKey, Integer> next = new HashMap<>();
+        Map<QueueKey, Memo> next = new HashMap<>();
         previous.forEach((key, used) -> {
             if (listedDevices.contains(key.devicePath())) {
                 next.put(key, used);

@@ -9,7 +9,7 @@ import java.util.Map;
  * @param buffered samples in memory (queued or awaiting acknowledgement)
  * @param spooled samples waiting on disk
  * @param spoolBytes bytes of the disk spool
- * @param dropped samples dropped by design, by reason (spool-full, rejected-by-broker, ...)
+ * @param dropped samples dropped by design, by reason (spool-full, rejected-by-kafka, ...)
  */
 public record PublisherStats(long delivered, long buffered, long spooled, long spoolBytes, Map<String, Long> dropped) {
 

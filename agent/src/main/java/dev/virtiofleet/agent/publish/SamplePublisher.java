@@ -26,9 +26,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -173,7 +172,7 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
 
     /**
      * Sends the batch, and what {@code more} adds to it, in one transaction and commits it,
-     * retrying the whole transaction until it commits (records the broker refuses for good are
+     * retrying the whole transaction until it commits (a record the producer refuses for good is
      * dropped and counted). Throws {@link InterruptedException} when the publisher closes first;
      * the batch then stays {@link #current} for {@link #close} to keep.
      */
@@ -183,25 +182,29 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         List<SpooledRecord> records = batch.records();
         while (true) {
             Producer<byte[], byte[]> transactional = transactionalProducer();
-            List<Future<RecordMetadata>> results = new ArrayList<>(records.size());
             try {
                 transactional.beginTransaction();
                 for (SpooledRecord record : records) {
-                    results.add(send(transactional, record));
+                    send(transactional, record);
                 }
                 for (Optional<SpooledRecord> next = more.next(records.size()); next.isPresent(); next = more.next(records.size())) {
                     records.add(next.get());
-                    results.add(send(transactional, next.get()));
+                    send(transactional, next.get());
                 }
                 commit(transactional);
                 delivered.add(records.size());
                 return;
+            } catch (RejectedRecord rejected) {
+                records.remove(rejected.record);
+                countDrop("rejected-by-kafka");
+                LOG.error("a sample cannot be sent at all: {}; dropped and counted, the others are sent again", rejected.getCause().toString());
+                more = size -> Optional.empty();
+                abortOrRenew(transactional);
             } catch (KafkaException e) {
                 if (e instanceof InterruptException) {
                     throw e;
                 }
                 more = size -> Optional.empty();
-                dropRejected(records, results);
                 if (!e.toString().equals(lastFailure)) {
                     lastFailure = e.toString();
                     LOG.warn("a transaction of {} samples failed ({}); it is sent again until it commits", records.size(), lastFailure);
@@ -212,16 +215,26 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         }
     }
 
-    /** Hands one record to the producer, waiting out missing metadata or a full producer buffer. */
-    private Future<RecordMetadata> send(Producer<byte[], byte[]> transactional, SpooledRecord record) throws InterruptedException {
-        ProducerRecord<byte[], byte[]> kafkaRecord = new ProducerRecord<>(config.topic(), record.key(), record.value());
-        while (true) {
-            try {
-                return transactional.send(kafkaRecord);
-            } catch (TimeoutException e) {
-                LOG.debug("Kafka not reachable yet: {}", e.getMessage());
-                pauseUnlessClosing();
+    /**
+     * Hands one record to the producer. A send that fails at once dooms the transaction (the
+     * producer moves it to an abortable state): a retriable cause (no metadata yet, buffer full)
+     * is thrown on to retry the transaction; any other is this record's own (too large for
+     * {@code max.request.size}), thrown as {@link RejectedRecord} so the record is dropped.
+     */
+    private void send(Producer<byte[], byte[]> transactional, SpooledRecord record) {
+        Future<RecordMetadata> result = transactional.send(new ProducerRecord<>(config.topic(), record.key(), record.value()));
+        if (!result.isDone()) {
+            return;
+        }
+        try {
+            result.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RetriableException retriable) {
+                throw retriable;
             }
+            throw new RejectedRecord(record, e.getCause());
+        } catch (InterruptedException e) {
+            throw new InterruptException(e);
         }
     }
 
@@ -236,46 +249,6 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
                 pauseUnlessClosing();
             }
         }
-    }
-
-    /** Drops (and counts) the records of a failed transaction that the broker refused for good. */
-    private void dropRejected(List<SpooledRecord> records, List<Future<RecordMetadata>> results) {
-        List<SpooledRecord> again = new ArrayList<>(records.size());
-        for (int i = 0; i < records.size(); i++) {
-            Throwable error = i < results.size() ? failure(results.get(i)) : null;
-            if (isRejectedForGood(error)) {
-                countDrop("rejected-by-broker");
-                LOG.error("Kafka rejected a sample for good: {}; dropped and counted", error.toString());
-            } else {
-                again.add(records.get(i));
-            }
-        }
-        records.clear();
-        records.addAll(again);
-    }
-
-    private static Throwable failure(Future<RecordMetadata> result) {
-        if (!result.isDone()) {
-            return null;
-        }
-        try {
-            result.get();
-            return null;
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
-    /**
-     * An error of this record itself, which no retry can cure: the others of its transaction are
-     * sent again. Anything else (authorization, a fenced or aborted transaction, an outage) keeps
-     * the records, so fixing the cluster loses nothing.
-     */
-    private static boolean isRejectedForGood(Throwable error) {
-        return error instanceof RecordTooLargeException || error instanceof InvalidRecordException;
     }
 
     /** Aborts a failed transaction; a producer that cannot abort is replaced by a new one. */
@@ -364,6 +337,16 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         }
         if (!spool.isEmpty()) {
             LOG.info("stopped with {} samples spooled in {}; they are sent at the next start", spool.records(), config.spoolDir());
+        }
+    }
+
+    /** A record the producer refused at once for a reason of its own, which no retry cures. */
+    private static final class RejectedRecord extends KafkaException {
+        private final transient SpooledRecord record;
+
+        RejectedRecord(SpooledRecord record, Throwable cause) {
+            super(cause);
+            this.record = record;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.virtiofleet.agent.qmp;
 
+import dev.virtiofleet.qapi.QapiReader;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Objects;
@@ -34,6 +35,12 @@ public record QmpCommand(String execute, ObjectNode arguments) {
     public static QmpCommand forQueue(String execute, String devicePath, int queue) {
         ObjectNode arguments = JsonNodeFactory.instance.objectNode().put("path", devicePath).put("queue", queue);
         return new QmpCommand(execute, arguments);
+    }
+
+    /** {@code x-query-virtio-queue-element} of one ring slot ({@code index}: an avail index, taken modulo the queue size). */
+    public static QmpCommand forElement(String devicePath, int queue, int index) {
+        ObjectNode arguments = JsonNodeFactory.instance.objectNode().put("path", devicePath).put("queue", queue).put("index", index & 0xFFFF);
+        return new QmpCommand(QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, arguments);
     }
 
     /** The wire form with the given id. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.virtiofleet.agent.poll.QueueProgress.Look;
 import dev.virtiofleet.qapi.VirtQueueStatus;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -30,13 +31,13 @@ class QueueProgressTest {
     @Test
     void aQueueIsStuckOnlyWithOutstandingWorkAndNoCompletionSinceTheLastSweep() {
         QueueProgress progress = new QueueProgress();
-        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)), "no earlier sweep to compare");
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)).look(), "no earlier sweep to compare");
         progress.endSweep(Set.of(BLK));
-        assertEquals(Look.STUCK, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)));
+        assertEquals(Look.STUCK, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)).look());
         progress.endSweep(Set.of(BLK));
-        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 0, queue(1, 6211, 6211, 6210)), "it completed one");
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 0, queue(1, 6211, 6211, 6210)).look(), "it completed one");
         progress.endSweep(Set.of(BLK));
-        assertEquals(Look.IDLE, progress.record(BLK, 0, queue(0, 6210, 6210, 6210)), "nothing outstanding, nothing completed: idle, not stuck");
+        assertEquals(Look.IDLE, progress.record(BLK, 0, queue(0, 6210, 6210, 6210)).look(), "nothing outstanding, nothing completed: idle, not stuck");
     }
 
     @Test
@@ -48,9 +49,9 @@ class QueueProgressTest {
         assertFalse(QueueProgress.hasOutstandingWork(unsignalled));
         assertTrue(QueueProgress.hasUnsignalledCompletions(unsignalled));
         QueueProgress progress = new QueueProgress();
-        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 1, unsignalled), "no earlier sweep to compare");
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 1, unsignalled).look(), "no earlier sweep to compare");
         progress.endSweep(Set.of(BLK));
-        assertEquals(Look.STUCK, progress.record(BLK, 1, unsignalled), "no progress since the last sweep");
+        assertEquals(Look.STUCK, progress.record(BLK, 1, unsignalled).look(), "no progress since the last sweep");
 
         VirtQueueStatus notTracked = new VirtQueueStatus("virtio-net", 1, 0, 256, 256, 4096, 1, 2, 3,
                 Optional.of(6210), Optional.of(6210), 6210, 6207, false);
@@ -64,10 +65,10 @@ class QueueProgressTest {
         progress.record(BLK, 0, queue(1, 6210, 6210, 6209));
         progress.endSweep(Set.of(BLK));
         progress.endSweep(Set.of(BLK));
-        assertEquals(Look.STUCK, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)), "a sweep that did not read it keeps the reading");
+        assertEquals(Look.STUCK, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)).look(), "a sweep that did not read it keeps the reading");
         progress.endSweep(Set.of(BLK));
         progress.endSweep(Set.of());
-        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)), "gone, then back: a new device");
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 0, queue(1, 6210, 6210, 6209)).look(), "gone, then back: a new device");
     }
 
     @Test
@@ -75,7 +76,7 @@ class QueueProgressTest {
         QueueProgress progress = new QueueProgress();
         progress.record(BLK, 5, queue(0, 0, 0, 0));
         progress.endSweep(Set.of(BLK));
-        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 5, queue(0, 0, 0, 0)), "never used: no probe of its element");
+        assertEquals(Look.NOTHING_TO_PROBE, progress.record(BLK, 5, queue(0, 0, 0, 0)).look(), "never used: no probe of its element");
     }
 
     @Test
@@ -91,5 +92,55 @@ class QueueProgressTest {
         assertTrue(progress.isActive(BLK, 0), "stays active while not read");
         progress.endSweep(Set.of());
         assertFalse(progress.isActive(BLK, 0), "forgotten with its device");
+    }
+
+    /** Sweeps the readings in order and returns the last one's verdict. */
+    private static QueueProgress.Reading sweep(VirtQueueStatus... readings) {
+        QueueProgress progress = new QueueProgress();
+        QueueProgress.Reading last = null;
+        for (VirtQueueStatus reading : readings) {
+            last = progress.record(BLK, 0, reading);
+            progress.endSweep(Set.of(BLK));
+        }
+        return last;
+    }
+
+    @Test
+    void anOfferedChainNotYetTakenIsIntactAtLastAvail() {
+        QueueProgress.Reading reading = sweep(queue(0, 100, 104, 100), queue(0, 100, 104, 100));
+        assertEquals(Look.STUCK, reading.look());
+        assertEquals(OptionalInt.of(100), reading.intactSlot(), "the guest cannot reclaim what it offered and nobody took");
+    }
+
+    @Test
+    void theNewestTakenChainIsIntactWhileNothingCompletedSinceItWasTaken() {
+        // Took 2 more (last-avail 100 -> 102) and completed nothing: slot 101 is still in flight.
+        assertEquals(OptionalInt.of(101), sweep(queue(3, 100, 100, 97), queue(5, 102, 102, 97)).intactSlot());
+        // Still nothing completed a sweep later: still in flight.
+        assertEquals(OptionalInt.of(101), sweep(queue(3, 100, 100, 97), queue(5, 102, 102, 97), queue(5, 102, 102, 97)).intactSlot());
+        // Across the wrap: last-avail 0 means the newest taken sits at 65535.
+        assertEquals(OptionalInt.of(65535), sweep(queue(1, 65534, 65534, 65533), queue(3, 0, 0, 65533)).intactSlot());
+    }
+
+    @Test
+    void noSlotIsIntactWhenTheNewestTakenChainMayHaveCompleted() {
+        // One completed (97 -> 98) between the first two sweeps, then nothing moved: the completed one
+        // may be slot 101 (devices complete out of order), and the guest may have freed its chain.
+        QueueProgress.Reading reading = sweep(queue(3, 101, 101, 97), queue(2, 101, 101, 98), queue(2, 101, 101, 98));
+        assertEquals(Look.STUCK, reading.look());
+        assertEquals(OptionalInt.empty(), reading.intactSlot());
+        // Nothing taken and nothing completed between the only two sweeps: unknown what is in flight.
+        assertEquals(OptionalInt.empty(), sweep(queue(2, 101, 101, 99), queue(2, 101, 101, 99)).intactSlot());
+    }
+
+    @Test
+    void anUnsignalledCompletionIsIntactAtTheNewestTakenSlot() {
+        VirtQueueStatus unsignalled = new VirtQueueStatus("virtio-net", 1, 0, 256, 256, 4096, 1, 2, 3,
+                Optional.of(6210), Optional.of(6210), 6210, 6207, true);
+        QueueProgress progress = new QueueProgress();
+        progress.record(BLK, 1, unsignalled);
+        progress.endSweep(Set.of(BLK));
+        assertEquals(OptionalInt.of(6209), progress.record(BLK, 1, unsignalled).intactSlot(),
+                "a guest never interrupted for it has not reclaimed it");
     }
 }

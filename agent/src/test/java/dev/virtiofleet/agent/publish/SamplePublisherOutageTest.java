@@ -110,7 +110,7 @@ class SamplePublisherOutageTest {
             samples.publish(publisher, 30);
             Map<String, List<Long>> received = consume(broker, config.topic(), samples.total(), READ_COMMITTED);
             samples.assertExactlyOnceInOrder(received, "stats " + publisher.stats());
-            assertEquals(Map.of("rejected-by-broker", 1L), publisher.stats().dropped());
+            assertEquals(Map.of("rejected-by-kafka", 1L), publisher.stats().dropped());
             assertEquals(samples.total(), publisher.stats().delivered());
         }
     }

@@ -39,7 +39,8 @@ public final class TranscriptReplay implements TestQmpServer.Session {
 
     private final String greeting;
     private final Map<Key, List<Scripted>> recorded = new LinkedHashMap<>();
-    private final Map<Key, Scripted> overrides = new LinkedHashMap<>();
+    // Tests change answers between sweeps while the server thread answers.
+    private final Map<Key, Scripted> overrides = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Integer> heldUntil = new LinkedHashMap<>();
 
     private TranscriptReplay(Transcript transcript) {

@@ -3,6 +3,7 @@ package dev.virtiofleet.launcher.e2e;
 import static org.awaitility.Awaitility.await;
 
 import dev.virtiofleet.agent.runtime.Agent;
+import dev.virtiofleet.agent.publish.PublisherConfig;
 import dev.virtiofleet.agent.runtime.AgentConfig;
 import dev.virtiofleet.avro.AgentHeartbeat;
 import dev.virtiofleet.avro.DeviceHealth;
@@ -214,12 +215,14 @@ final class Pipeline implements AutoCloseable {
                 "  topic: " + samplesTopic(),
                 "  spool-dir: '" + spool + "'",
                 "  close-timeout: 30s",
+                "  commit-interval: 100ms", // the latency bounds here allow for the streams commit, not for this too
                 "heartbeat:",
                 "  topic: " + prefix + FleetTopics.HEARTBEATS.name(),
                 "metrics:",
                 "  enabled: false",
                 "kafka:",
                 "  bootstrap.servers: '" + broker.bootstrapServers() + "'",
+                "  transactional.id: " + prefix + PublisherConfig.transactionalIdOf(host), // tests share a broker
                 "");
         Agent agent = Agent.start(AgentConfig.parse(yaml, "e2e agent for " + host), "e2e");
         agents.put(host, agent);
