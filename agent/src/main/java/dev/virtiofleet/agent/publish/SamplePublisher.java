@@ -191,7 +191,7 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
                     records.add(next.get());
                     send(transactional, next.get());
                 }
-                commit(transactional);
+                untilNoTimeout(transactional::commitTransaction, "commit");
                 delivered.add(records.size());
                 return;
             } catch (RejectedRecord rejected) {
@@ -238,14 +238,17 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         }
     }
 
-    /** A commit that times out is retried (it is idempotent) for as long as the outage lasts. */
-    private void commit(Producer<byte[], byte[]> transactional) throws InterruptedException {
+    /**
+     * Runs a transaction call that may time out while the cluster is away; a call that timed out is
+     * retried (commit and initTransactions are idempotent) for as long as the outage lasts.
+     */
+    private void untilNoTimeout(Runnable call, String what) throws InterruptedException {
         while (true) {
             try {
-                transactional.commitTransaction();
+                call.run();
                 return;
             } catch (TimeoutException e) {
-                LOG.debug("commit waits for Kafka: {}", e.getMessage());
+                LOG.debug("{} waits for Kafka: {}", what, e.getMessage());
                 pauseUnlessClosing();
             }
         }
@@ -273,7 +276,8 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
             Producer<byte[], byte[]> fresh = null;
             try {
                 fresh = new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer());
-                initTransactions(fresh);
+                // Registers the transactional id, which also aborts what an earlier run left open.
+                untilNoTimeout(fresh::initTransactions, "initTransactions");
                 producer = fresh;
             } catch (KafkaException | InterruptedException e) {
                 if (fresh != null) {
@@ -290,19 +294,6 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
             }
         }
         return producer;
-    }
-
-    /** Registers the transactional id, which also aborts what an earlier run of this agent left open. */
-    private void initTransactions(Producer<byte[], byte[]> fresh) throws InterruptedException {
-        while (true) {
-            try {
-                fresh.initTransactions();
-                return;
-            } catch (TimeoutException e) {
-                LOG.debug("initTransactions waits for Kafka: {}", e.getMessage());
-                pauseUnlessClosing();
-            }
-        }
     }
 
     private void pauseUnlessClosing() throws InterruptedException {
