@@ -58,7 +58,7 @@ public final class DirectKafkaLoad implements AutoCloseable {
             HostRun run = new HostRun(host.getKey(), UUID.randomUUID().toString());
             runs.add(run);
             for (SimulatedVm vm : host.getValue()) {
-                shares.get(next++ % shares.size()).add(new Swept(run, new InProcessSweep(vm, QemuVersion.DEBIAN_7_2, clock)));
+                shares.get(next++ % shares.size()).add(new Swept(run, InProcessSweep.direct(vm, QemuVersion.DEBIAN_7_2, clock)));
             }
         }
         if (next == 0) {

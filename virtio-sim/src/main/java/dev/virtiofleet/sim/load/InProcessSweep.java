@@ -11,45 +11,62 @@ import dev.virtiofleet.mapping.QapiToAvro;
 import dev.virtiofleet.qapi.QapiDecodeException;
 import dev.virtiofleet.qapi.QapiReader;
 import dev.virtiofleet.qapi.VhostDeviceProtocols;
+import dev.virtiofleet.qapi.VirtQueueStatus;
+import dev.virtiofleet.qapi.VirtVhostQueueStatus;
 import dev.virtiofleet.qapi.VirtioInfo;
+import dev.virtiofleet.qapi.VirtioQueueElement;
 import dev.virtiofleet.qapi.VirtioStatus;
 import dev.virtiofleet.sim.machine.SimulatedVm;
 import dev.virtiofleet.sim.qmp.QemuVersion;
+import dev.virtiofleet.sim.qmp.QmpError;
 import dev.virtiofleet.sim.qmp.QmpSession;
+import dev.virtiofleet.sim.qmp.RunStatus;
+import dev.virtiofleet.sim.qmp.VirtioAnswers;
+import dev.virtiofleet.sim.qmp.VirtioAnswers.Answer;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads one simulated VM as the agent's full sweep does, but in process: the same commands go to
- * the VM's own {@link QmpSession} as JSON text, and its reply JSON takes the agent's contract path,
- * {@link QapiReader} then {@link QapiToAvro}, into one {@link VirtioSample} per device. Every queue
- * is read on every sweep; a started vhost-user backend's queue status is not asked for (it would
- * stop the ring), its queues are followed through vhost queue status and queue elements instead.
- * Not thread-safe: one sweep at a time.
+ * Reads one simulated VM as the agent's full sweep does, but in process, into one {@link
+ * VirtioSample} per device. Every queue is read on every sweep; a started vhost-user backend's
+ * queue status is not asked for (it would stop the ring), its queues are followed through vhost
+ * queue status and queue elements instead.
+ *
+ * <p>Two ways to ask, one sweep: {@link #direct} takes the VM's answers ({@link VirtioAnswers}) as
+ * QAPI records, the fast path of the direct-to-Kafka load; {@link #overQmp} sends the same
+ * commands to the VM's own {@link QmpSession} as JSON text and reads the replies as the agent
+ * does, with {@link QapiReader}. Either way the records become Avro through {@link QapiToAvro}
+ * and the sample is put together here, so both produce the same sample for the same VM state
+ * (timing fields aside). Not thread-safe: one sweep at a time.
  */
 public final class InProcessSweep {
-    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final QapiReader READER = new QapiReader();
     private static final String VHOST_USER_SKIPPED = "not sent: the device's vhost-user backend is started, and this "
             + "query would send GET_VRING_BASE, which stops the ring";
 
     private final SimulatedVm vm;
-    private final QmpSession session;
     private final InstantSource clock;
     private final dev.virtiofleet.avro.QemuVersion qemuVersion;
+    private final Optional<QmpPort> qmp;
 
-    public InProcessSweep(SimulatedVm vm, QemuVersion version, InstantSource clock) {
+    private InProcessSweep(SimulatedVm vm, QemuVersion version, InstantSource clock, boolean overQmp) {
         this.vm = vm;
         this.clock = clock;
-        this.session = new QmpSession(vm, version);
         this.qemuVersion = new dev.virtiofleet.avro.QemuVersion(version.major(), version.minor(), version.micro(),
                 version.packageName());
-        JsonNode negotiated = session.handle("{\"execute\":\"qmp_capabilities\"}");
-        if (!negotiated.has("return")) {
-            throw new IllegalStateException("VM " + vm.name() + " refused capabilities negotiation: " + negotiated);
-        }
+        this.qmp = overQmp ? Optional.of(new QmpPort(vm, version)) : Optional.empty();
+    }
+
+    /** Reads the VM's answers as QAPI records, without JSON; the VM holds still for a whole sweep. */
+    public static InProcessSweep direct(SimulatedVm vm, QemuVersion version, InstantSource clock) {
+        return new InProcessSweep(vm, version, clock, false);
+    }
+
+    /** Reads the VM over its QMP session as JSON text, as the agent does; each command sees the VM anew. */
+    public static InProcessSweep overQmp(SimulatedVm vm, QemuVersion version, InstantSource clock) {
+        return new InProcessSweep(vm, version, clock, true);
     }
 
     public SimulatedVm vm() {
@@ -58,46 +75,49 @@ public final class InProcessSweep {
 
     /** One sweep: a sample per device, stamped with {@code run}'s host, run id and next sequence numbers. */
     public List<VirtioSample> sweep(HostRun run) {
-        JsonNode status = execute("query-status", JSON.objectNode()).orElseThrow();
-        Optional<JsonNode> listed = execute(QapiReader.X_QUERY_VIRTIO, JSON.objectNode());
+        if (qmp.isPresent()) {
+            return sweep(qmp.get(), run);
+        }
+        return vm.observe(machine -> sweep(new DirectPort(machine), run));
+    }
+
+    private List<VirtioSample> sweep(Port port, HostRun run) {
+        RunStatus runState = port.runStatus();
+        Optional<List<VirtioInfo>> listed = port.devices();
         List<VirtioSample> samples = new ArrayList<>();
         if (listed.isEmpty()) {
             return samples;
         }
-        try {
-            for (VirtioInfo device : READER.virtioDevices(listed.get())) {
-                samples.add(readDevice(device, run, status));
-            }
-        } catch (QapiDecodeException e) {
-            throw new IllegalStateException("the simulator's x-query-virtio reply does not decode: " + e.getMessage(), e);
+        for (VirtioInfo device : listed.get()) {
+            samples.add(readDevice(port, device, run, runState));
         }
         return samples;
     }
 
-    private VirtioSample readDevice(VirtioInfo device, HostRun run, JsonNode runState) throws QapiDecodeException {
+    private VirtioSample readDevice(Port port, VirtioInfo device, HostRun run, RunStatus runState) {
         long started = System.nanoTime();
         List<CommandError> errors = new ArrayList<>();
         List<QueueSample> queues = new ArrayList<>();
-        var readAt = clock.instant();
-        Optional<VirtioStatus> status = query(QapiReader.X_QUERY_VIRTIO_STATUS, device.path(), Optional.empty(), errors)
-                .map(this::decodeStatus);
+        Instant readAt = clock.instant();
+        String path = device.path();
+        Optional<VirtioStatus> status = valueOf(port.status(path), QapiReader.X_QUERY_VIRTIO_STATUS, null, errors);
         if (status.isPresent()) {
             boolean vhostUser = vhostUserStarted(status.get());
+            boolean vhostStarted = status.get().vhostStarted();
             for (int q = 0; q < status.get().numVqs(); q++) {
-                Optional<Integer> queue = Optional.of(q);
                 QueueSample.Builder sample = QueueSample.newBuilder().setQueueIndex(q);
                 if (vhostUser) {
-                    errors.add(error(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, queue, CommandErrorKind.SKIPPED_UNSAFE, null,
+                    errors.add(error(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, q, CommandErrorKind.SKIPPED_UNSAFE, null,
                             VHOST_USER_SKIPPED));
-                    query(QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, device.path(), queue, errors)
-                            .ifPresent(e -> sample.setElement(QapiToAvro.queueElement(decode(() -> READER.queueElement(e)))));
+                    valueOf(port.queueElement(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, q, errors)
+                            .ifPresent(e -> sample.setElement(QapiToAvro.queueElement(e)));
                 } else {
-                    query(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, device.path(), queue, errors)
-                            .ifPresent(s -> sample.setStatus(QapiToAvro.queueStatus(decode(() -> READER.queueStatus(s)))));
+                    valueOf(port.queueStatus(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, q, errors)
+                            .ifPresent(s -> sample.setStatus(QapiToAvro.queueStatus(s)));
                 }
-                if (status.get().vhostStarted()) {
-                    query(QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, device.path(), queue, errors)
-                            .ifPresent(v -> sample.setVhostStatus(QapiToAvro.vhostQueueStatus(decode(() -> READER.vhostQueueStatus(v)))));
+                if (vhostStarted) {
+                    valueOf(port.vhostQueueStatus(path, q), QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, q, errors)
+                            .ifPresent(v -> sample.setVhostStatus(QapiToAvro.vhostQueueStatus(v)));
                 }
                 queues.add(sample.build());
             }
@@ -111,9 +131,9 @@ public final class InProcessSweep {
                 .setVmName(vm.name())
                 .setVmUuid(vm.uuid().toString())
                 .setQemuVersion(qemuVersion)
-                .setVmRunState(runState.path("status").asText())
-                .setVmRunning(runState.path("running").asBoolean())
-                .setDevicePath(device.path())
+                .setVmRunState(runState.status())
+                .setVmRunning(runState.running())
+                .setDevicePath(path)
                 .setDeviceName(device.name())
                 .setStatus(status.map(QapiToAvro::status).orElse(null))
                 .setQueues(queues)
@@ -130,51 +150,167 @@ public final class InProcessSweep {
         return !protocols.protocols().isEmpty() || protocols.unknownProtocols().orElse(0L) != 0;
     }
 
-    private VirtioStatus decodeStatus(JsonNode reply) {
-        return decode(() -> READER.virtioStatus(reply));
+    /** The answer's value; an error becomes one of the sample's errors, as data. */
+    private static <T> Optional<T> valueOf(Answer<T> answer, String command, Integer queue, List<CommandError> errors) {
+        return switch (answer) {
+            case VirtioAnswers.Value<T> value -> Optional.of(value.get());
+            case VirtioAnswers.Failed<T> failed -> {
+                errors.add(error(command, queue, CommandErrorKind.QMP_ERROR, failed.error().errorClass(),
+                        failed.error().desc()));
+                yield Optional.empty();
+            }
+        };
     }
 
-    private Optional<JsonNode> query(String command, String path, Optional<Integer> queue, List<CommandError> errors) {
-        ObjectNode arguments = JSON.objectNode().put("path", path);
-        queue.ifPresent(q -> arguments.put("queue", q));
-        JsonNode response = session.handle(request(command, arguments));
-        if (response.has("return")) {
-            return Optional.of(response.get("return"));
-        }
-        JsonNode error = response.path("error");
-        errors.add(error(command, queue, CommandErrorKind.QMP_ERROR, error.path("class").asText(), error.path("desc").asText()));
-        return Optional.empty();
-    }
-
-    private Optional<JsonNode> execute(String command, ObjectNode arguments) {
-        JsonNode response = session.handle(request(command, arguments));
-        return Optional.ofNullable(response.get("return"));
-    }
-
-    private static String request(String command, ObjectNode arguments) {
-        ObjectNode request = JSON.objectNode().put("execute", command);
-        if (!arguments.isEmpty()) {
-            request.set("arguments", arguments);
-        }
-        return request.toString();
-    }
-
-    private static CommandError error(String command, Optional<Integer> queue, CommandErrorKind kind, String errorClass,
+    private static CommandError error(String command, Integer queue, CommandErrorKind kind, String errorClass,
             String description) {
-        return CommandError.newBuilder().setCommand(command).setQueueIndex(queue.orElse(null)).setKind(kind)
+        return CommandError.newBuilder().setCommand(command).setQueueIndex(queue).setKind(kind)
                 .setErrorClass(errorClass).setDescription(description).build();
     }
 
-    private interface Decoding<T> {
-        T decode() throws QapiDecodeException;
+    /** How a sweep asks the VM: the commands the sweep sends, with their answers. */
+    private interface Port {
+        RunStatus runStatus();
+
+        /** {@code x-query-virtio}; empty when it failed. */
+        Optional<List<VirtioInfo>> devices();
+
+        Answer<VirtioStatus> status(String path);
+
+        Answer<VirtQueueStatus> queueStatus(String path, int queue);
+
+        Answer<VirtVhostQueueStatus> vhostQueueStatus(String path, int queue);
+
+        Answer<VirtioQueueElement> queueElement(String path, int queue);
     }
 
-    // The simulator writes these replies itself: one that does not decode is a simulator bug, not data.
-    private <T> T decode(Decoding<T> decoding) {
-        try {
-            return decoding.decode();
-        } catch (QapiDecodeException e) {
-            throw new IllegalStateException("VM " + vm.name() + ": the simulator's reply does not decode: " + e.getMessage(), e);
+    /** The VM's answers as they are, inside one {@link SimulatedVm#observe}. */
+    private record DirectPort(SimulatedVm machine) implements Port {
+        @Override
+        public RunStatus runStatus() {
+            return RunStatus.of(machine);
+        }
+
+        @Override
+        public Optional<List<VirtioInfo>> devices() {
+            return Optional.of(VirtioAnswers.devices(machine));
+        }
+
+        @Override
+        public Answer<VirtioStatus> status(String path) {
+            return VirtioAnswers.status(machine, path);
+        }
+
+        @Override
+        public Answer<VirtQueueStatus> queueStatus(String path, int queue) {
+            return VirtioAnswers.queueStatus(machine, path, queue);
+        }
+
+        @Override
+        public Answer<VirtVhostQueueStatus> vhostQueueStatus(String path, int queue) {
+            return VirtioAnswers.vhostQueueStatus(machine, path, queue);
+        }
+
+        @Override
+        public Answer<VirtioQueueElement> queueElement(String path, int queue) {
+            return VirtioAnswers.queueElement(machine, path, queue, Optional.empty());
+        }
+    }
+
+    /**
+     * The agent's contract path: JSON requests to the VM's QMP session, replies read strictly with
+     * {@link QapiReader}. The simulator writes these replies itself, so one that does not decode is
+     * a simulator bug, not data.
+     */
+    private static final class QmpPort implements Port {
+        private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+        private static final QapiReader READER = new QapiReader();
+
+        private final String vmName;
+        private final QmpSession session;
+
+        QmpPort(SimulatedVm vm, QemuVersion version) {
+            this.vmName = vm.name();
+            this.session = new QmpSession(vm, version);
+            JsonNode negotiated = session.handle("{\"execute\":\"qmp_capabilities\"}");
+            if (!negotiated.has("return")) {
+                throw new IllegalStateException("VM " + vm.name() + " refused capabilities negotiation: " + negotiated);
+            }
+        }
+
+        @Override
+        public RunStatus runStatus() {
+            JsonNode status = execute("query-status", JSON.objectNode()).path("return");
+            if (status.isMissingNode()) {
+                throw new IllegalStateException("VM " + vmName + " did not answer query-status");
+            }
+            return new RunStatus(status.path("status").asText(), status.path("running").asBoolean());
+        }
+
+        @Override
+        public Optional<List<VirtioInfo>> devices() {
+            JsonNode response = execute(QapiReader.X_QUERY_VIRTIO, JSON.objectNode());
+            if (!response.has("return")) {
+                return Optional.empty();
+            }
+            return Optional.of(decode(() -> READER.virtioDevices(response.get("return"))));
+        }
+
+        @Override
+        public Answer<VirtioStatus> status(String path) {
+            return query(QapiReader.X_QUERY_VIRTIO_STATUS, path, null, READER::virtioStatus);
+        }
+
+        @Override
+        public Answer<VirtQueueStatus> queueStatus(String path, int queue) {
+            return query(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, path, queue, READER::queueStatus);
+        }
+
+        @Override
+        public Answer<VirtVhostQueueStatus> vhostQueueStatus(String path, int queue) {
+            return query(QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, path, queue, READER::vhostQueueStatus);
+        }
+
+        @Override
+        public Answer<VirtioQueueElement> queueElement(String path, int queue) {
+            return query(QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, path, queue, READER::queueElement);
+        }
+
+        private <T> Answer<T> query(String command, String path, Integer queue, Decoder<T> decoder) {
+            ObjectNode arguments = JSON.objectNode().put("path", path);
+            if (queue != null) {
+                arguments.put("queue", queue);
+            }
+            JsonNode response = execute(command, arguments);
+            if (response.has("return")) {
+                return new VirtioAnswers.Value<>(decode(() -> decoder.decode(response.get("return"))));
+            }
+            JsonNode error = response.path("error");
+            return new VirtioAnswers.Failed<>(new QmpError(error.path("class").asText(), error.path("desc").asText()));
+        }
+
+        private JsonNode execute(String command, ObjectNode arguments) {
+            ObjectNode request = JSON.objectNode().put("execute", command);
+            if (!arguments.isEmpty()) {
+                request.set("arguments", arguments);
+            }
+            return session.handle(request.toString());
+        }
+
+        private <T> T decode(Decoding<T> decoding) {
+            try {
+                return decoding.decode();
+            } catch (QapiDecodeException e) {
+                throw new IllegalStateException("VM " + vmName + ": the simulator's reply does not decode: " + e.getMessage(), e);
+            }
+        }
+
+        private interface Decoder<T> {
+            T decode(JsonNode reply) throws QapiDecodeException;
+        }
+
+        private interface Decoding<T> {
+            T decode() throws QapiDecodeException;
         }
     }
 }

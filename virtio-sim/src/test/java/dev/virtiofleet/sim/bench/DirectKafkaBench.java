@@ -100,7 +100,7 @@ public final class DirectKafkaBench {
         HostRun run = new HostRun("bench-host", UUID.randomUUID().toString());
         List<Record> records = new ArrayList<>();
         for (SimulatedVm vm : vms) {
-            for (VirtioSample sample : new InProcessSweep(vm, QemuVersion.DEBIAN_7_2, clock).sweep(run)) {
+            for (VirtioSample sample : InProcessSweep.overQmp(vm, QemuVersion.DEBIAN_7_2, clock).sweep(run)) {
                 records.add(new Record(DirectKafkaLoad.keyOf(sample).getBytes(StandardCharsets.UTF_8),
                         serializer.serialize(topic, sample)));
             }
