@@ -16,6 +16,7 @@ import dev.virtiofleet.qapi.VirtVhostQueueStatus;
 import dev.virtiofleet.qapi.VirtioInfo;
 import dev.virtiofleet.qapi.VirtioQueueElement;
 import dev.virtiofleet.qapi.VirtioStatus;
+import dev.virtiofleet.sim.device.VirtioDevice;
 import dev.virtiofleet.sim.machine.SimulatedVm;
 import dev.virtiofleet.sim.qmp.QemuVersion;
 import dev.virtiofleet.sim.qmp.QmpError;
@@ -26,8 +27,11 @@ import dev.virtiofleet.sim.qmp.VirtioAnswers.Answer;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Reads one simulated VM as the agent's full sweep does, but in process, into one {@link
@@ -40,7 +44,9 @@ import java.util.Optional;
  * commands to the VM's own {@link QmpSession} as JSON text and reads the replies as the agent
  * does, with {@link QapiReader}. Either way the records become Avro through {@link QapiToAvro}
  * and the sample is put together here, so both produce the same sample for the same VM state
- * (timing fields aside). Not thread-safe: one sweep at a time.
+ * (timing fields aside). Samples are read-only: a part that did not change since the device's
+ * previous sample (an idle queue's status) may be the same Avro record. Not thread-safe: one sweep
+ * at a time.
  */
 public final class InProcessSweep {
     private static final String VHOST_USER_SKIPPED = "not sent: the device's vhost-user backend is started, and this "
@@ -50,9 +56,12 @@ public final class InProcessSweep {
     private final InstantSource clock;
     private final dev.virtiofleet.avro.QemuVersion qemuVersion;
     private final Optional<QmpPort> qmp;
+    private final String vmUuid;
+    private final Map<String, Mappings> mappings = new HashMap<>();
 
     private InProcessSweep(SimulatedVm vm, QemuVersion version, InstantSource clock, boolean overQmp) {
         this.vm = vm;
+        this.vmUuid = vm.uuid().toString();
         this.clock = clock;
         this.qemuVersion = new dev.virtiofleet.avro.QemuVersion(version.major(), version.minor(), version.micro(),
                 version.packageName());
@@ -91,6 +100,9 @@ public final class InProcessSweep {
         for (VirtioInfo device : listed.get()) {
             samples.add(readDevice(port, device, run, runState));
         }
+        if (mappings.size() > listed.get().size()) {
+            mappings.keySet().retainAll(listed.get().stream().map(VirtioInfo::path).toList());
+        }
         return samples;
     }
 
@@ -100,26 +112,35 @@ public final class InProcessSweep {
         List<QueueSample> queues = new ArrayList<>();
         Instant readAt = clock.instant();
         String path = device.path();
-        Optional<VirtioStatus> status = valueOf(port.status(path), QapiReader.X_QUERY_VIRTIO_STATUS, null, errors);
-        if (status.isPresent()) {
-            boolean vhostUser = vhostUserStarted(status.get());
-            boolean vhostStarted = status.get().vhostStarted();
-            for (int q = 0; q < status.get().numVqs(); q++) {
-                QueueSample.Builder sample = QueueSample.newBuilder().setQueueIndex(q);
+        Mappings mapped = mappings.computeIfAbsent(path, p -> new Mappings());
+        VirtioStatus status = valueOf(port.status(path), QapiReader.X_QUERY_VIRTIO_STATUS, null, errors);
+        if (status != null) {
+            boolean vhostUser = vhostUserStarted(status);
+            boolean vhostStarted = status.vhostStarted();
+            for (int q = 0; q < status.numVqs(); q++) {
+                dev.virtiofleet.avro.VirtQueueStatus queueStatus = null;
+                dev.virtiofleet.avro.VirtVhostQueueStatus vhostQueueStatus = null;
+                dev.virtiofleet.avro.VirtioQueueElement element = null;
                 if (vhostUser) {
-                    errors.add(error(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, q, CommandErrorKind.SKIPPED_UNSAFE, null,
-                            VHOST_USER_SKIPPED));
-                    valueOf(port.queueElement(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, q, errors)
-                            .ifPresent(e -> sample.setElement(QapiToAvro.queueElement(e)));
+                    errors.add(mapped.skippedUnsafe(q));
+                    VirtioQueueElement read = valueOf(port.queueElement(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, q, errors);
+                    if (read != null) {
+                        element = QapiToAvro.queueElement(read);
+                    }
                 } else {
-                    valueOf(port.queueStatus(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, q, errors)
-                            .ifPresent(s -> sample.setStatus(QapiToAvro.queueStatus(s)));
+                    VirtQueueStatus read = valueOf(port.queueStatus(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, q, errors);
+                    if (read != null) {
+                        queueStatus = mapped.queue(q).status.map(read, QapiToAvro::queueStatus);
+                    }
                 }
                 if (vhostStarted) {
-                    valueOf(port.vhostQueueStatus(path, q), QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, q, errors)
-                            .ifPresent(v -> sample.setVhostStatus(QapiToAvro.vhostQueueStatus(v)));
+                    VirtVhostQueueStatus read = valueOf(port.vhostQueueStatus(path, q),
+                            QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, q, errors);
+                    if (read != null) {
+                        vhostQueueStatus = mapped.queue(q).vhostStatus.map(read, QapiToAvro::vhostQueueStatus);
+                    }
                 }
-                queues.add(sample.build());
+                queues.add(mapped.queue(q).sample(q, queueStatus, vhostQueueStatus, element));
             }
         }
         return VirtioSample.newBuilder()
@@ -129,13 +150,13 @@ public final class InProcessSweep {
                 .setEventTime(readAt)
                 .setPollDurationMicros((System.nanoTime() - started) / 1000)
                 .setVmName(vm.name())
-                .setVmUuid(vm.uuid().toString())
+                .setVmUuid(vmUuid)
                 .setQemuVersion(qemuVersion)
                 .setVmRunState(runState.status())
                 .setVmRunning(runState.running())
                 .setDevicePath(path)
                 .setDeviceName(device.name())
-                .setStatus(status.map(QapiToAvro::status).orElse(null))
+                .setStatus(status == null ? null : mapped.status.map(status, QapiToAvro::status))
                 .setQueues(queues)
                 .setErrors(errors)
                 .build();
@@ -150,14 +171,14 @@ public final class InProcessSweep {
         return !protocols.protocols().isEmpty() || protocols.unknownProtocols().orElse(0L) != 0;
     }
 
-    /** The answer's value; an error becomes one of the sample's errors, as data. */
-    private static <T> Optional<T> valueOf(Answer<T> answer, String command, Integer queue, List<CommandError> errors) {
+    /** The answer's value, or null after adding its error to the sample's errors, as data. */
+    private static <T> T valueOf(Answer<T> answer, String command, Integer queue, List<CommandError> errors) {
         return switch (answer) {
-            case VirtioAnswers.Value<T> value -> Optional.of(value.get());
+            case VirtioAnswers.Value<T> value -> value.get();
             case VirtioAnswers.Failed<T> failed -> {
                 errors.add(error(command, queue, CommandErrorKind.QMP_ERROR, failed.error().errorClass(),
                         failed.error().desc()));
-                yield Optional.empty();
+                yield null;
             }
         };
     }
@@ -166,6 +187,64 @@ public final class InProcessSweep {
             String description) {
         return CommandError.newBuilder().setCommand(command).setQueueIndex(queue).setKind(kind)
                 .setErrorClass(errorClass).setDescription(description).build();
+    }
+
+    /**
+     * One device's QAPI records as last mapped to Avro. The model hands out the same record while
+     * what it reports is unchanged (most queues of a VM are idle), so mapping it again would only
+     * repeat the same work; the Avro record is then shared with the device's earlier sample.
+     */
+    private static final class Mappings {
+        final Mapped<VirtioStatus, dev.virtiofleet.avro.VirtioStatus> status = new Mapped<>();
+        private final List<QueueMappings> queues = new ArrayList<>();
+        private final List<CommandError> skippedUnsafe = new ArrayList<>();
+
+        QueueMappings queue(int queue) {
+            while (queues.size() <= queue) {
+                queues.add(new QueueMappings());
+            }
+            return queues.get(queue);
+        }
+
+        /** The same for every sweep: queue status not sent to a started vhost-user backend. */
+        CommandError skippedUnsafe(int queue) {
+            while (skippedUnsafe.size() <= queue) {
+                skippedUnsafe.add(error(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, skippedUnsafe.size(),
+                        CommandErrorKind.SKIPPED_UNSAFE, null, VHOST_USER_SKIPPED));
+            }
+            return skippedUnsafe.get(queue);
+        }
+    }
+
+    private static final class QueueMappings {
+        final Mapped<VirtQueueStatus, dev.virtiofleet.avro.VirtQueueStatus> status = new Mapped<>();
+        final Mapped<VirtVhostQueueStatus, dev.virtiofleet.avro.VirtVhostQueueStatus> vhostStatus = new Mapped<>();
+        private QueueSample last;
+
+        /** The queue's sample; the previous one again if it is made of the very same parts. */
+        QueueSample sample(int queue, dev.virtiofleet.avro.VirtQueueStatus queueStatus,
+                dev.virtiofleet.avro.VirtVhostQueueStatus vhostQueueStatus, dev.virtiofleet.avro.VirtioQueueElement element) {
+            if (last == null || last.getStatus() != queueStatus || last.getVhostStatus() != vhostQueueStatus
+                    || last.getElement() != element || last.getQueueIndex() != queue) {
+                last = QueueSample.newBuilder().setQueueIndex(queue).setStatus(queueStatus).setVhostStatus(vhostQueueStatus)
+                        .setElement(element).build();
+            }
+            return last;
+        }
+    }
+
+    /** The mapping of the record last seen, by identity: the very same record maps to the very same result. */
+    private static final class Mapped<Q, A> {
+        private Q from;
+        private A to;
+
+        A map(Q record, Function<Q, A> mapping) {
+            if (record != from) {
+                to = mapping.apply(record);
+                from = record;
+            }
+            return to;
+        }
     }
 
     /** How a sweep asks the VM: the commands the sweep sends, with their answers. */
@@ -185,7 +264,16 @@ public final class InProcessSweep {
     }
 
     /** The VM's answers as they are, inside one {@link SimulatedVm#observe}. */
-    private record DirectPort(SimulatedVm machine) implements Port {
+    private static final class DirectPort implements Port {
+        private final SimulatedVm machine;
+        // The device asked about last: a sweep asks about one device's queues one after another.
+        private String lastPath;
+        private Optional<VirtioDevice> lastDevice = Optional.empty();
+
+        DirectPort(SimulatedVm machine) {
+            this.machine = machine;
+        }
+
         @Override
         public RunStatus runStatus() {
             return RunStatus.of(machine);
@@ -198,22 +286,36 @@ public final class InProcessSweep {
 
         @Override
         public Answer<VirtioStatus> status(String path) {
-            return VirtioAnswers.status(machine, path);
+            Optional<VirtioDevice> device = deviceAt(path);
+            return device.isPresent() ? VirtioAnswers.status(machine, device.get()) : VirtioAnswers.noDeviceAt(path);
         }
 
         @Override
         public Answer<VirtQueueStatus> queueStatus(String path, int queue) {
-            return VirtioAnswers.queueStatus(machine, path, queue);
+            Optional<VirtioDevice> device = deviceAt(path);
+            return device.isPresent() ? VirtioAnswers.queueStatus(device.get(), queue) : VirtioAnswers.noDeviceAt(path);
         }
 
         @Override
         public Answer<VirtVhostQueueStatus> vhostQueueStatus(String path, int queue) {
-            return VirtioAnswers.vhostQueueStatus(machine, path, queue);
+            Optional<VirtioDevice> device = deviceAt(path);
+            return device.isPresent() ? VirtioAnswers.vhostQueueStatus(device.get(), queue) : VirtioAnswers.noDeviceAt(path);
         }
 
         @Override
         public Answer<VirtioQueueElement> queueElement(String path, int queue) {
-            return VirtioAnswers.queueElement(machine, path, queue, Optional.empty());
+            Optional<VirtioDevice> device = deviceAt(path);
+            return device.isPresent() ? VirtioAnswers.queueElement(device.get(), queue, Optional.empty())
+                    : VirtioAnswers.noDeviceAt(path);
+        }
+
+        // The VM holds still for the whole sweep, so a device found once stays where it was.
+        private Optional<VirtioDevice> deviceAt(String path) {
+            if (!path.equals(lastPath)) {
+                lastDevice = machine.deviceAt(path);
+                lastPath = path;
+            }
+            return lastDevice;
         }
     }
 

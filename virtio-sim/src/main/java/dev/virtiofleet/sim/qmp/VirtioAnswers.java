@@ -53,46 +53,65 @@ public final class VirtioAnswers {
 
     /** {@code x-query-virtio-status}. */
     public static Answer<VirtioStatus> status(SimulatedVm vm, String path) {
-        return onDevice(vm, path, device -> new Value<>(device.status(vm.running())));
+        return onDevice(vm, path, device -> status(vm, device));
     }
 
     /** {@code x-query-virtio-queue-status}; on a vhost-user backend's queue this stops the ring, as QEMU does. */
     public static Answer<VirtQueueStatus> queueStatus(SimulatedVm vm, String path, int queue) {
-        return onDevice(vm, path, device -> {
-            if (queue >= VIRTIO_QUEUE_MAX || !device.hasQueue(queue)) {
-                return new Failed<>(QmpError.invalidQueue(queue));
-            }
-            return new Value<>(device.queueStatus(queue));
-        });
+        return onDevice(vm, path, device -> queueStatus(device, queue));
     }
 
     /** {@code x-query-virtio-vhost-queue-status}. */
     public static Answer<VirtVhostQueueStatus> vhostQueueStatus(SimulatedVm vm, String path, int queue) {
-        return onDevice(vm, path, device -> {
-            if (!device.vhostStarted()) {
-                return new Failed<>(QmpError.vhostNotStarted());
-            }
-            if (!device.vhostRuns(queue)) {
-                return new Failed<>(QmpError.invalidVhostQueue(queue));
-            }
-            return new Value<>(device.vhostQueueStatus(queue));
-        });
+        return onDevice(vm, path, device -> vhostQueueStatus(device, queue));
     }
 
     /** {@code x-query-virtio-queue-element}, at {@code index} or QEMU's default, last-avail-idx. */
     public static Answer<VirtioQueueElement> queueElement(SimulatedVm vm, String path, int queue, Optional<Integer> index) {
-        return onDevice(vm, path, device -> {
-            if (queue >= VIRTIO_QUEUE_MAX || !device.hasQueue(queue)) {
-                return new Failed<>(QmpError.invalidQueue(queue));
-            }
-            if (device.guestAcked(FeatureCatalog.bitOf(device.spec().type().deviceId(), RING_PACKED).orElseThrow())) {
-                return new Failed<>(QmpError.generic("Packed ring not supported"));
-            }
-            return new Value<>(device.queueElement(queue, index));
-        });
+        return onDevice(vm, path, device -> queueElement(device, queue, index));
+    }
+
+    /** What each of these commands answers for a path that is no device of the VM. */
+    public static <T> Answer<T> noDeviceAt(String path) {
+        return new Failed<>(QmpError.notAVirtioDevice(path));
+    }
+
+    /** {@code x-query-virtio-status} of a device of {@code vm}, found at the path asked for. */
+    public static Answer<VirtioStatus> status(SimulatedVm vm, VirtioDevice device) {
+        return new Value<>(device.status(vm.running()));
+    }
+
+    /** {@code x-query-virtio-queue-status} of a device found at the path asked for. */
+    public static Answer<VirtQueueStatus> queueStatus(VirtioDevice device, int queue) {
+        if (queue >= VIRTIO_QUEUE_MAX || !device.hasQueue(queue)) {
+            return new Failed<>(QmpError.invalidQueue(queue));
+        }
+        return new Value<>(device.queueStatus(queue));
+    }
+
+    /** {@code x-query-virtio-vhost-queue-status} of a device found at the path asked for. */
+    public static Answer<VirtVhostQueueStatus> vhostQueueStatus(VirtioDevice device, int queue) {
+        if (!device.vhostStarted()) {
+            return new Failed<>(QmpError.vhostNotStarted());
+        }
+        if (!device.vhostRuns(queue)) {
+            return new Failed<>(QmpError.invalidVhostQueue(queue));
+        }
+        return new Value<>(device.vhostQueueStatus(queue));
+    }
+
+    /** {@code x-query-virtio-queue-element} of a device found at the path asked for. */
+    public static Answer<VirtioQueueElement> queueElement(VirtioDevice device, int queue, Optional<Integer> index) {
+        if (queue >= VIRTIO_QUEUE_MAX || !device.hasQueue(queue)) {
+            return new Failed<>(QmpError.invalidQueue(queue));
+        }
+        if (device.guestAcked(FeatureCatalog.bitOf(device.spec().type().deviceId(), RING_PACKED).orElseThrow())) {
+            return new Failed<>(QmpError.generic("Packed ring not supported"));
+        }
+        return new Value<>(device.queueElement(queue, index));
     }
 
     private static <T> Answer<T> onDevice(SimulatedVm vm, String path, Function<VirtioDevice, Answer<T>> query) {
-        return vm.deviceAt(path).map(query).orElseGet(() -> new Failed<>(QmpError.notAVirtioDevice(path)));
+        return vm.deviceAt(path).map(query).orElseGet(() -> noDeviceAt(path));
     }
 }

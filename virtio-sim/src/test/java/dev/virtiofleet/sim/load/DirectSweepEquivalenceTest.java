@@ -18,11 +18,15 @@ import dev.virtiofleet.sim.machine.VmSpec;
 import dev.virtiofleet.sim.qmp.QemuVersion;
 import dev.virtiofleet.sim.workload.ManualClock;
 import dev.virtiofleet.sim.workload.Traffic;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +34,8 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
 import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,12 +48,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * QapiToAvro) for the same VM state: two identical VMs on one clock, one swept each way, round
  * after round while traffic runs and faults come and go. Only {@code pollDurationMicros}, a
  * measured time, is left out; with a manual clock even the event times agree. The serialized bytes
- * must agree too, since that is what reaches Kafka.
+ * must agree too, since that is what reaches Kafka, and be what Avro's own encoder writes.
  */
 class DirectSweepEquivalenceTest {
     private static final Instant START = Instant.parse("2026-11-25T10:00:00Z");
     private static final Duration ROUND = Duration.ofSeconds(7);
     private static final Serializer<VirtioSample> SERIALIZER = FleetSerdes.singleObject().sample().serializer();
+    private static final BinaryMessageEncoder<VirtioSample> REFERENCE_ENCODER =
+            new BinaryMessageEncoder<>(SpecificData.getForSchema(VirtioSample.getClassSchema()), VirtioSample.getClassSchema());
 
     /** What a case does to a VM before each round (index = round), the same to both VMs. */
     private record Case(String name, VmSpec spec, List<Consumer<SimulatedVm>> rounds) {
@@ -155,6 +163,8 @@ class DirectSweepEquivalenceTest {
         InProcessSweep fast = InProcessSweep.direct(direct, QemuVersion.DEBIAN_7_2, clock);
         HostRun referenceRun = new HostRun("hv-eq", "run-eq");
         HostRun fastRun = new HostRun("hv-eq", "run-eq");
+        SampleEncoder encoder = new SampleEncoder();
+        Map<String, SampleEncoder.Device> devices = new HashMap<>();
         List<VirtioSample> samples = new ArrayList<>();
         for (int round = 0; round < c.rounds().size(); round++) {
             c.rounds().get(round).accept(overQmp);
@@ -164,19 +174,39 @@ class DirectSweepEquivalenceTest {
             String where = c.name() + ", round " + round;
             assertEquals(expected.size(), actual.size(), where + ": samples per sweep");
             for (int i = 0; i < expected.size(); i++) {
+                String device = where + ", " + expected.get(i).getDevicePath();
+                // The direct load's own encoding of the sample as swept (timing and all): the serde's bytes.
+                SampleEncoder.Device state = devices.computeIfAbsent(actual.get(i).getDevicePath(), p -> new SampleEncoder.Device());
+                assertTrue(Arrays.equals(SERIALIZER.serialize("t", actual.get(i)), encoder.encode(actual.get(i), state)),
+                        device + ": the direct load's incremental encoding");
+                assertEquals(DirectKafkaLoad.keyOf(actual.get(i)), new String(state.key(actual.get(i)), StandardCharsets.UTF_8),
+                        device + ": the direct load's key");
                 VirtioSample want = withoutTiming(expected.get(i));
                 VirtioSample got = withoutTiming(actual.get(i));
-                String device = where + ", " + want.getDevicePath();
                 // Text first, so that a difference shows as a readable diff.
                 assertEquals(want.toString(), got.toString(), device);
                 assertEquals(want, got, device);
-                assertTrue(Arrays.equals(SERIALIZER.serialize("t", want), SERIALIZER.serialize("t", got)), device + ": bytes");
+                byte[] bytes = SERIALIZER.serialize("t", got);
+                assertTrue(Arrays.equals(SERIALIZER.serialize("t", want), bytes), device + ": bytes");
+                assertTrue(Arrays.equals(avroReference(got), bytes), device + ": Avro's own single-object bytes");
                 assertEquals(DirectKafkaLoad.keyOf(want), DirectKafkaLoad.keyOf(got), device + ": key");
                 samples.add(got);
             }
             clock.advance(ROUND);
         }
         return samples;
+    }
+
+    private static byte[] avroReference(VirtioSample sample) {
+        ByteBuffer encoded;
+        try {
+            encoded = REFERENCE_ENCODER.encode(sample);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        return bytes;
     }
 
     private static VirtioSample withoutTiming(VirtioSample sample) {
