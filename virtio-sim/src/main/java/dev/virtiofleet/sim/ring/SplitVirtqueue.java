@@ -34,6 +34,7 @@ public final class SplitVirtqueue {
     private boolean driverEverWrote;
     // The live status last reported and the indices it shows, handed out again while they are unchanged.
     private VirtQueueStatus lastStatus;
+    private String reportedName;
     private int reportedInuse;
     private int reportedLastAvailIdx;
     private int reportedShadowAvailIdx;
@@ -151,7 +152,7 @@ public final class SplitVirtqueue {
         }
         VirtQueueStatus last = lastStatus;
         // Size, alignment and addresses never change; the rest it reports is compared here, member by member.
-        if (last != null && last.name().equals(deviceName) && reportedInuse == inuse
+        if (last != null && (reportedName == deviceName || reportedName.equals(deviceName)) && reportedInuse == inuse
                 && reportedLastAvailIdx == lastAvailIdx && reportedShadowAvailIdx == shadowAvailIdx
                 && reportedUsedIdx == usedIdx && reportedSignalledUsed == signalledUsed
                 && reportedSignalledUsedValid == signalledUsedValid) {
@@ -160,6 +161,7 @@ public final class SplitVirtqueue {
         lastStatus = new VirtQueueStatus(deviceName, queueIndex, inuse, num, numDefault, layout.align(),
                 layout.desc(), layout.avail(), layout.used(), Optional.of(lastAvailIdx), Optional.of(shadowAvailIdx),
                 usedIdx, signalledUsed, signalledUsedValid);
+        reportedName = deviceName;
         reportedInuse = inuse;
         reportedLastAvailIdx = lastAvailIdx;
         reportedShadowAvailIdx = shadowAvailIdx;

@@ -93,9 +93,11 @@ public final class DirectKafkaBench {
                 rawTotal += raw.perSecond();
                 directTotal += direct.perSecond();
             }
-            Measured making = measured(() -> makeOnly(hosts, clock, rounds, threads));
-            System.out.printf("making alone, %d threads, no Kafka (sweep + map + encode + key): %.0f samples/s, %.1f us CPU per sample%n",
-                    threads, making.perSecond(), making.cpuMicrosPerSample());
+            LongAdder makingNanos = new LongAdder();
+            Measured making = measured(() -> makeOnly(hosts, clock, rounds, threads, makingNanos));
+            System.out.printf("making alone, %d threads, no Kafka (sweep + map + encode + key): %.0f samples/s, %.1f us process CPU, "
+                    + "%.1f us of the making threads' CPU per sample%n", threads, making.perSecond(), making.cpuMicrosPerSample(),
+                    makingNanos.sum() / 1e3 / perPhase);
             System.out.printf("ratio direct / raw floor: %.2f (goal >= 0.8)%n", directTotal / rawTotal);
             System.out.println("end: " + loadAverage());
         } finally {
@@ -182,7 +184,8 @@ public final class DirectKafkaBench {
     }
 
     /** What the direct mode does per sample before the producer: sweep, map, encode, key; VMs shared out as it does. */
-    private static long makeOnly(Map<String, List<SimulatedVm>> hosts, InstantSource clock, int rounds, int threads)
+    private static long makeOnly(Map<String, List<SimulatedVm>> hosts, InstantSource clock, int rounds, int threads,
+            LongAdder threadNanos)
             throws InterruptedException {
         List<List<InProcessSweep>> shares = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -212,6 +215,7 @@ public final class DirectKafkaBench {
                         }
                     }
                 }
+                threadNanos.add(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
             }));
         }
         for (Thread worker : workers) {

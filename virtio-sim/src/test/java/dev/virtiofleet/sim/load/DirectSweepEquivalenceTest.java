@@ -68,27 +68,27 @@ class DirectSweepEquivalenceTest {
     static Stream<Arguments> cases() {
         return Stream.of(
                 // Every device type of a Linux guest: net, blk, rng, serial, balloon, input, scsi.
-                new Case("transcript guest, busy", guest("busy", NetOptions.defaults(), 1, false), rounds(
+                new Case("transcript guest, busy", guest("busy", NetOptions.defaults(), 1, false), List.of(
                         busy(), nothing(), nothing(), nothing())),
                 new Case("multi-queue net and blk, mrg_rxbuf off", guest("mq", NetOptions.mergedRxBuffersOff().withQueuePairs(4), 4, false),
-                        rounds(vm -> {
+                        List.of(vm -> {
                             vm.setTraffic(new QueueRef("blk0", 3), Traffic.steady(900));
                             vm.setTraffic(new QueueRef("net0", 6), Traffic.steady(300));
                             vm.setTraffic(new QueueRef("net0", 7), Traffic.steady(250));
                         }, nothing(), nothing())),
                 // Kernel vhost-net: QEMU's own view frozen at vhost start, the control queue not run by vhost.
-                new Case("vhost-net", guest("vhost-net", NetOptions.defaults().withVhost(VhostKind.KERNEL), 1, false), rounds(
+                new Case("vhost-net", guest("vhost-net", NetOptions.defaults().withVhost(VhostKind.KERNEL), 1, false), List.of(
                         busy(), fault(new Fault.VhostDesync("net0", "VIRTIO_NET_F_GUEST_TSO4")), nothing(),
                         recover(new Fault.VhostDesync("net0", "VIRTIO_NET_F_GUEST_TSO4")))),
                 // vhost-user: queue status never sent (skipped as unsafe), elements and vhost status instead.
                 new Case("vhost-user net and blk", guest("vhost-user", NetOptions.defaults().withQueuePairs(2).withVhost(VhostKind.USER), 2, true),
-                        rounds(busy(), fault(new Fault.VhostRingStopped(new QueueRef("blk0", 1))), nothing(),
+                        List.of(busy(), fault(new Fault.VhostRingStopped(new QueueRef("blk0", 1))), nothing(),
                                 recover(new Fault.VhostRingStopped(new QueueRef("blk0", 1))))),
                 // A packed ring acked: queue-element answers "Packed ring not supported" (asked on vhost-user queues).
-                new Case("vhost-user blk with a packed-ring violation", guest("packed", NetOptions.defaults(), 1, true), rounds(
+                new Case("vhost-user blk with a packed-ring violation", guest("packed", NetOptions.defaults(), 1, true), List.of(
                         busy(), fault(new Fault.FeatureViolation("blk0", "VIRTIO_F_RING_PACKED")), nothing(),
                         recover(new Fault.FeatureViolation("blk0", "VIRTIO_F_RING_PACKED")))),
-                new Case("queue faults", guest("faulty", NetOptions.defaults(), 1, false), rounds(
+                new Case("queue faults", guest("faulty", NetOptions.defaults(), 1, false), List.of(
                         busy().andThen(fault(new Fault.BackendHang(new QueueRef("blk0", 0)))),
                         fault(new Fault.LostNotification(new QueueRef("scsi0", 2)))
                                 .andThen(vm -> vm.setTraffic(new QueueRef("scsi0", 2), Traffic.steady(40))),
@@ -97,21 +97,21 @@ class DirectSweepEquivalenceTest {
                         recover(new Fault.BackendHang(new QueueRef("blk0", 0)))
                                 .andThen(recover(new Fault.LostNotification(new QueueRef("scsi0", 2)))),
                         nothing())),
-                new Case("broken, needs-reset and failed devices", guest("broken", NetOptions.defaults(), 1, false), rounds(
+                new Case("broken, needs-reset and failed devices", guest("broken", NetOptions.defaults(), 1, false), List.of(
                         busy().andThen(fault(new Fault.DeviceFailure("net0", DeviceHealth.BROKEN))),
                         fault(new Fault.DeviceFailure("rng0", DeviceHealth.NEEDS_RESET)),
                         fault(new Fault.DeviceFailure("bal0", DeviceHealth.FAILED)),
                         recover(new Fault.DeviceFailure("net0", DeviceHealth.BROKEN)))),
-                new Case("negotiation faults", guest("negotiation", NetOptions.defaults(), 1, false), rounds(
+                new Case("negotiation faults", guest("negotiation", NetOptions.defaults(), 1, false), List.of(
                         fault(new Fault.FeatureNotNegotiated("blk0", "VIRTIO_F_VERSION_1")),
                         fault(new Fault.FeatureViolation("scsi0", "VIRTIO_F_RING_PACKED")),
                         recover(new Fault.FeatureNotNegotiated("blk0", "VIRTIO_F_VERSION_1")))),
-                new Case("paused VM", guest("paused", NetOptions.defaults().withVhost(VhostKind.USER), 1, false), rounds(
+                new Case("paused VM", guest("paused", NetOptions.defaults().withVhost(VhostKind.USER), 1, false), List.of(
                         busy(), fault(new Fault.VmPaused()), nothing(), recover(new Fault.VmPaused()), nothing())),
-                new Case("hot unplug and plug", guest("hotplug", NetOptions.defaults(), 1, false), rounds(
+                new Case("hot unplug and plug", guest("hotplug", NetOptions.defaults(), 1, false), List.of(
                         busy(), fault(new Fault.HotUnplug(LinuxGuestDevices.serial("ser0"))), nothing(),
                         recover(new Fault.HotUnplug(LinuxGuestDevices.serial("ser0"))), nothing())),
-                new Case("no virtio devices", new VmSpec("empty", uuid("empty"), List.of()), rounds(nothing(), nothing())))
+                new Case("no virtio devices", new VmSpec("empty", uuid("empty"), List.of()), List.of(nothing(), nothing())))
                 .map(Arguments::of);
     }
 
@@ -219,11 +219,6 @@ class DirectSweepEquivalenceTest {
 
     private static UUID uuid(String name) {
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
-    }
-
-    @SafeVarargs
-    private static List<Consumer<SimulatedVm>> rounds(Consumer<SimulatedVm>... rounds) {
-        return List.of(rounds);
     }
 
     private static Consumer<SimulatedVm> nothing() {
