@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -45,12 +46,17 @@ import java.util.function.Function;
  * does, with {@link QapiReader}. Either way the records become Avro through {@link QapiToAvro}
  * and the sample is put together here, so both produce the same sample for the same VM state
  * (timing fields aside). Samples are read-only: a part that did not change since the device's
- * previous sample (an idle queue's status) may be the same Avro record. Not thread-safe: one sweep
+ * previous sample (an idle queue's status) may be the same Avro record, and equal device statuses
+ * of different VMs may be too. Not thread-safe: one sweep
  * at a time.
  */
 public final class InProcessSweep {
     private static final String VHOST_USER_SKIPPED = "not sent: the device's vhost-user backend is started, and this "
             + "query would send GET_VRING_BASE, which stops the ring";
+
+    // Statuses as mapped, for every sweep in the process; read-only like all the sweeps' Avro records.
+    private static final Map<VirtioStatus, dev.virtiofleet.avro.VirtioStatus> STATUSES = new ConcurrentHashMap<>();
+    private static final int MAX_SHARED_STATUSES = 4096;
 
     private final SimulatedVm vm;
     private final InstantSource clock;
@@ -156,10 +162,21 @@ public final class InProcessSweep {
                 .setVmRunning(runState.running())
                 .setDevicePath(path)
                 .setDeviceName(device.name())
-                .setStatus(status == null ? null : mapped.status.map(status, QapiToAvro::status))
+                .setStatus(status == null ? null : mapped.status.map(status, InProcessSweep::mapStatus))
                 .setQueues(queues)
                 .setErrors(errors)
                 .build();
+    }
+
+    /**
+     * A device status as Avro. Copies of one VM (a scaled fleet) have equal statuses, device for
+     * device, so one mapping serves them all; it is the costly one (every feature list).
+     */
+    private static dev.virtiofleet.avro.VirtioStatus mapStatus(VirtioStatus status) {
+        if (STATUSES.size() > MAX_SHARED_STATUSES) {
+            STATUSES.clear();
+        }
+        return STATUSES.computeIfAbsent(status, QapiToAvro::status);
     }
 
     /** As the agent tells a vhost-user backend: started, with vhost-user protocol features negotiated. */
