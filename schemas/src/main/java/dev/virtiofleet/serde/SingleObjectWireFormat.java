@@ -1,18 +1,25 @@
 package dev.virtiofleet.serde;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.errors.SerializationException;
 
@@ -26,8 +33,12 @@ public final class SingleObjectWireFormat implements AvroWireFormat {
         TrustedAvroClasses.install();
     }
 
+    private static final byte[] V1_MARKER = {(byte) 0xC3, 0x01};
+    // Per thread, reused for every record it writes: the buffer grows to the largest record once.
+    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
+
     private final SchemaStore.Cache writerSchemas = new SchemaStore.Cache();
-    private final Map<Class<?>, BinaryMessageEncoder<SpecificRecordBase>> encoders = new ConcurrentHashMap<>();
+    private final Map<Class<?>, Writer> writers = new ConcurrentHashMap<>();
     private final Map<Class<?>, BinaryMessageDecoder<? extends SpecificRecordBase>> decoders = new ConcurrentHashMap<>();
 
     public SingleObjectWireFormat() {
@@ -39,18 +50,84 @@ public final class SingleObjectWireFormat implements AvroWireFormat {
         readableWriterSchemas.forEach(writerSchemas::addSchema);
     }
 
+    /**
+     * Writes exactly what Avro's {@link BinaryMessageEncoder} writes (marker, fingerprint, binary
+     * record), but with the generated classes' own encoders (Avro leaves them off by default) into
+     * a buffered encoder over a reused buffer, which makes a sample about twice as cheap to write.
+     */
     @Override
     public byte[] write(String topic, SpecificRecordBase record) {
-        BinaryMessageEncoder<SpecificRecordBase> encoder = encoders.computeIfAbsent(
-                record.getClass(), type -> new BinaryMessageEncoder<>(SpecificData.getForSchema(record.getSchema()), record.getSchema()));
+        Writer writer = writers.computeIfAbsent(record.getClass(), type -> Writer.of(record.getSchema()));
+        Output out = OUTPUT.get();
         try {
-            ByteBuffer buffer = encoder.encode(record);
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
+            out.reset();
+            out.write(writer.header());
+            out.encoder = EncoderFactory.get().binaryEncoder(out, out.encoder);
+            writer.datumWriter().write(record, out.encoder);
+            out.encoder.flush();
+            return out.toByteArray();
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(
                     "cannot encode " + record.getSchema().getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** How records of one generated class are written: their single-object header, then the datum. */
+    private record Writer(byte[] header, DatumWriter<SpecificRecordBase> datumWriter) {
+        static Writer of(Schema schema) {
+            return new Writer(SingleObjectWireFormat.header(schema), new SpecificDatumWriter<>(schema, writerModel(schema)));
+        }
+    }
+
+    /** What precedes every record of {@code schema} on the wire: the marker and the schema's fingerprint. */
+    public static byte[] header(Schema schema) {
+        return ByteBuffer.allocate(V1_MARKER.length + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                .put(V1_MARKER).putLong(fingerprint(schema)).array();
+    }
+
+    /**
+     * The model this format writes records of {@code schema}'s generated class with: the class's own
+     * (its logical-type conversions), with the generated encoders on, which Avro leaves off by default.
+     */
+    public static SpecificData writerModel(Schema schema) {
+        SpecificData classModel = SpecificData.getForSchema(schema);
+        SpecificData model = new SpecificData(classModel.getClassLoader());
+        classModel.getConversions().forEach(model::addLogicalTypeConversion);
+        model.setCustomCoders(true);
+        return model;
+    }
+
+    /** An unsynchronized byte buffer with the encoder that writes into it. */
+    private static final class Output extends OutputStream {
+        private byte[] buffer = new byte[4096];
+        private int count;
+        private BinaryEncoder encoder;
+
+        void reset() {
+            count = 0;
+        }
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buffer[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            ensure(length);
+            System.arraycopy(bytes, offset, buffer, count, length);
+            count += length;
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(buffer, count);
+        }
+
+        private void ensure(int more) {
+            if (count + more > buffer.length) {
+                buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, count + more));
+            }
         }
     }
 
@@ -84,7 +161,7 @@ public final class SingleObjectWireFormat implements AvroWireFormat {
         if (bytes == null || bytes.length < 10) {
             return "(none: " + (bytes == null ? 0 : bytes.length) + " bytes)";
         }
-        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         return String.format("%016x", fingerprint);
     }
 

@@ -33,16 +33,29 @@ public final class VirtioDevice {
     private static final long HOST_VIRTUAL_BASE = 0x7F3C_0000_0000L;
 
     private final DeviceSpec spec;
+    // Fixed for the device's life; made once, as they are asked for on every query.
+    private final String path;
+    private final String name;
     private final List<DeviceQueue> queues = new ArrayList<>();
     // QEMU's own VirtQueue counters go stale once a vhost backend runs the ring; this is what they froze at.
-    private final Map<Integer, VirtQueueStatus> qemuViewAtVhostStart = new HashMap<>();
+    private final VirtQueueStatus[] qemuViewAtVhostStart;
     private DeviceHealth health = DeviceHealth.HEALTHY;
     private long unofferedGuestFeatures;
     private long withheldGuestFeatures;
     private long vhostAckedBeyondGuest;
+    // The status last reported and what it was made from, handed out again while those are unchanged.
+    private VirtioStatus lastStatus;
+    private long lastStatusGuestFeatures;
+    private DeviceHealth lastStatusHealth;
+    private boolean lastStatusVmRunning;
+    private long lastStatusVhostAcked;
+    private final Map<Integer, VirtVhostQueueStatus> vhostViews = new HashMap<>();
 
     public VirtioDevice(DeviceSpec spec, GuestMemory memory) {
         this.spec = spec;
+        this.path = spec.path();
+        this.name = spec.type().qemuName();
+        this.qemuViewAtVhostStart = new VirtQueueStatus[spec.queues().size()];
         for (int q = 0; q < spec.queues().size(); q++) {
             QueueSpec queue = spec.queues().get(q);
             VringLayout layout = memory.placeRing(queue.size());
@@ -51,7 +64,7 @@ public final class VirtioDevice {
             queues.add(new DeviceQueue(queue, ring));
             if (vhostRuns(q)) {
                 // QEMU 7.2 fills last-avail-idx with the return code of vhost_get_vring_base (0 on success).
-                qemuViewAtVhostStart.put(q, ring.status(name(), Optional.of(0)));
+                qemuViewAtVhostStart[q] = ring.status(name(), Optional.of(0));
             }
         }
     }
@@ -61,11 +74,11 @@ public final class VirtioDevice {
     }
 
     public String path() {
-        return spec.path();
+        return path;
     }
 
     public String name() {
-        return spec.type().qemuName();
+        return name;
     }
 
     public DeviceSpec spec() {
@@ -93,7 +106,25 @@ public final class VirtioDevice {
         return new VirtioInfo(path(), name());
     }
 
+    /**
+     * {@code x-query-virtio-status}. While nothing it shows changed, the same (immutable) record
+     * comes back, which lets a reader skip mapping it again.
+     */
     public VirtioStatus status(boolean vmRunning) {
+        // Everything else the status shows is fixed when the device is realized (spec, queue count).
+        long guest = guestFeatures();
+        if (lastStatus == null || lastStatusGuestFeatures != guest || lastStatusHealth != health
+                || lastStatusVmRunning != vmRunning || lastStatusVhostAcked != vhostAckedBeyondGuest) {
+            lastStatus = freshStatus(vmRunning);
+            lastStatusGuestFeatures = guest;
+            lastStatusHealth = health;
+            lastStatusVmRunning = vmRunning;
+            lastStatusVhostAcked = vhostAckedBeyondGuest;
+        }
+        return lastStatus;
+    }
+
+    private VirtioStatus freshStatus(boolean vmRunning) {
         long backendFeatures = spec.vhost().map(v -> spec.hostFeatures() & v.features()).orElse(0L);
         DecodedBits status = FeatureCatalog.decodeStatus(statusByte());
         return new VirtioStatus(name(), spec.type().deviceId(), vhostStarted(), "little",
@@ -110,7 +141,7 @@ public final class VirtioDevice {
      * backend a GET_VRING_BASE, which stops the ring until it is restarted, as real backends do.
      */
     public VirtQueueStatus queueStatus(int queue) {
-        VirtQueueStatus frozen = qemuViewAtVhostStart.get(queue);
+        VirtQueueStatus frozen = qemuViewAtVhostStart[queue];
         if (frozen != null) {
             if (spec.vhost().orElseThrow().kind() == VhostKind.USER) {
                 queues.get(queue).setCondition(QueueCondition.VHOST_RING_STOPPED);
@@ -138,6 +169,11 @@ public final class VirtioDevice {
         if (!vhostRuns(queue)) {
             throw new IllegalArgumentException("vhost does not run queue " + queue + " of " + id());
         }
+        // Made of the ring's size and place only, which never change.
+        return vhostViews.computeIfAbsent(queue, this::freshVhostQueueStatus);
+    }
+
+    private VirtVhostQueueStatus freshVhostQueueStatus(int queue) {
         SplitVirtqueue ring = ring(queue);
         VirtQueueStatus layout = ring.status(name(), Optional.empty());
         int num = ring.size();

@@ -1,14 +1,13 @@
 package dev.virtiofleet.sim.load;
 
 import dev.virtiofleet.avro.VirtioSample;
-import dev.virtiofleet.serde.FleetSerdes;
 import dev.virtiofleet.sim.machine.SimulatedVm;
 import dev.virtiofleet.sim.qmp.QemuVersion;
 import dev.virtiofleet.topics.SampleProducerSettings;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,14 +22,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The direct-to-Kafka load mode: sweeps simulated VMs in process ({@link InProcessSweep}) and
- * publishes the samples as an agent on each host would (same key, serde, topic and producer
- * guarantees), without QMP sockets, at rates no agent fleet on one machine could produce. Each
- * host gets its own run id and sequence; each VM is swept by one thread, so a device's samples
- * stay in order.
+ * publishes the samples as an agent on each host would (same key, topic and producer guarantees,
+ * the sample serde's very bytes), without QMP sockets, at rates no agent fleet on one machine could
+ * produce: the sweep takes the model's answers as they are ({@link InProcessSweep#direct}) and
+ * {@link SampleEncoder} re-encodes only what changed since a device's previous sample. Each host
+ * gets its own run id and sequence; each VM is swept by one thread, so a device's samples stay in
+ * order.
  */
 public final class DirectKafkaLoad implements AutoCloseable {
     private static final Duration MAX_BLOCK = Duration.ofSeconds(10);
@@ -58,7 +58,7 @@ public final class DirectKafkaLoad implements AutoCloseable {
             HostRun run = new HostRun(host.getKey(), UUID.randomUUID().toString());
             runs.add(run);
             for (SimulatedVm vm : host.getValue()) {
-                shares.get(next++ % shares.size()).add(new Swept(run, new InProcessSweep(vm, QemuVersion.DEBIAN_7_2, clock)));
+                shares.get(next++ % shares.size()).add(new Swept(run, InProcessSweep.direct(vm, QemuVersion.DEBIAN_7_2, clock)));
             }
         }
         if (next == 0) {
@@ -159,13 +159,15 @@ public final class DirectKafkaLoad implements AutoCloseable {
     }
 
     private void sweep(List<Swept> share, long rounds) {
-        Serializer<VirtioSample> serializer = FleetSerdes.singleObject().sample().serializer();
+        SampleEncoder encoder = new SampleEncoder();
         for (long round = 0; round < rounds && !stopping; round++) {
             for (Swept swept : share) {
                 for (VirtioSample sample : swept.sweep().sweep(swept.run())) {
                     pacer.await();
-                    byte[] key = keyOf(sample).getBytes(StandardCharsets.UTF_8);
-                    byte[] value = serializer.serialize(config.topic(), sample);
+                    SampleEncoder.Device device = swept.devices().computeIfAbsent(sample.getDevicePath(),
+                            path -> new SampleEncoder.Device());
+                    byte[] key = device.key(sample);
+                    byte[] value = encoder.encode(sample, device);
                     try {
                         producer.send(new ProducerRecord<>(config.topic(), key, value), (metadata, failure) -> {
                             if (failure == null) {
@@ -191,7 +193,12 @@ public final class DirectKafkaLoad implements AutoCloseable {
         lastFailure.set(failure.toString());
     }
 
-    private record Swept(HostRun run, InProcessSweep sweep) {}
+    /** A VM with its host's run, and what its devices' previous samples were encoded to. */
+    private record Swept(HostRun run, InProcessSweep sweep, Map<String, SampleEncoder.Device> devices) {
+        Swept(HostRun run, InProcessSweep sweep) {
+            this(run, sweep, new HashMap<>());
+        }
+    }
 
     /** Hands out evenly spaced send slots over all threads; without a rate, never waits. */
     private static final class Pacer {

@@ -84,7 +84,12 @@ public final class SimulatedVm {
     }
 
     public synchronized Optional<VirtioDevice> deviceAt(String path) {
-        return devices.stream().filter(d -> d.path().equals(path)).findFirst();
+        for (VirtioDevice device : devices) {
+            if (device.path().equals(path)) {
+                return Optional.of(device);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The device with this id; an error naming the ids there are if it does not exist. */

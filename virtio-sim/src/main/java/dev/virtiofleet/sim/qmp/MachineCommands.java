@@ -42,8 +42,7 @@ final class MachineCommands {
     }
 
     private ObjectNode runState() {
-        boolean running = vm.running();
-        return JSON.objectNode().put("running", running).put("singlestep", false)
-                .put("status", running ? "running" : "paused");
+        RunStatus state = RunStatus.of(vm);
+        return JSON.objectNode().put("running", state.running()).put("singlestep", false).put("status", state.status());
     }
 }

@@ -32,6 +32,15 @@ public final class SplitVirtqueue {
     private boolean signalledUsedValid;
     private int inuse;
     private boolean driverEverWrote;
+    // The live status last reported and the indices it shows, handed out again while they are unchanged.
+    private VirtQueueStatus lastStatus;
+    private String reportedName;
+    private int reportedInuse;
+    private int reportedLastAvailIdx;
+    private int reportedShadowAvailIdx;
+    private int reportedUsedIdx;
+    private int reportedSignalledUsed;
+    private boolean reportedSignalledUsedValid;
 
     public SplitVirtqueue(int queueIndex, int num, VringLayout layout, BufferShape shape) {
         if (queueIndex < 0 || queueIndex > 1023) {
@@ -132,14 +141,34 @@ public final class SplitVirtqueue {
     /**
      * QEMU's view as {@code x-query-virtio-queue-status} reports it. With a started vhost backend
      * QEMU's own counters are stale and {@code shadow-avail-idx} is absent; {@code vhostLastAvail}
-     * is what QEMU then puts in {@code last-avail-idx}.
+     * is what QEMU then puts in {@code last-avail-idx}. While nothing it reports changed, the same
+     * (immutable) record comes back, which lets a reader skip mapping it again.
      */
     public VirtQueueStatus status(String deviceName, Optional<Integer> vhostLastAvail) {
-        Optional<Integer> lastAvail = vhostLastAvail.isPresent() ? vhostLastAvail : Optional.of(lastAvailIdx);
-        Optional<Integer> shadow = vhostLastAvail.isPresent() ? Optional.empty() : Optional.of(shadowAvailIdx);
-        return new VirtQueueStatus(deviceName, queueIndex, inuse, num, numDefault, layout.align(),
-                layout.desc(), layout.avail(), layout.used(), lastAvail, shadow, usedIdx, signalledUsed,
-                signalledUsedValid);
+        if (vhostLastAvail.isPresent()) {
+            return new VirtQueueStatus(deviceName, queueIndex, inuse, num, numDefault, layout.align(),
+                    layout.desc(), layout.avail(), layout.used(), vhostLastAvail, Optional.empty(), usedIdx,
+                    signalledUsed, signalledUsedValid);
+        }
+        VirtQueueStatus last = lastStatus;
+        // Size, alignment and addresses never change; the rest it reports is compared here, member by member.
+        if (last != null && (reportedName == deviceName || reportedName.equals(deviceName)) && reportedInuse == inuse
+                && reportedLastAvailIdx == lastAvailIdx && reportedShadowAvailIdx == shadowAvailIdx
+                && reportedUsedIdx == usedIdx && reportedSignalledUsed == signalledUsed
+                && reportedSignalledUsedValid == signalledUsedValid) {
+            return last;
+        }
+        lastStatus = new VirtQueueStatus(deviceName, queueIndex, inuse, num, numDefault, layout.align(),
+                layout.desc(), layout.avail(), layout.used(), Optional.of(lastAvailIdx), Optional.of(shadowAvailIdx),
+                usedIdx, signalledUsed, signalledUsedValid);
+        reportedName = deviceName;
+        reportedInuse = inuse;
+        reportedLastAvailIdx = lastAvailIdx;
+        reportedShadowAvailIdx = shadowAvailIdx;
+        reportedUsedIdx = usedIdx;
+        reportedSignalledUsed = signalledUsed;
+        reportedSignalledUsedValid = signalledUsedValid;
+        return lastStatus;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.virtiofleet.sim.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.kafka.EmbeddedKafkaBroker;
 import dev.virtiofleet.serde.FleetSerdes;
@@ -9,18 +10,22 @@ import dev.virtiofleet.sim.load.DirectLoadConfig;
 import dev.virtiofleet.sim.load.HostRun;
 import dev.virtiofleet.sim.load.InProcessSweep;
 import dev.virtiofleet.sim.load.LoadStats;
+import dev.virtiofleet.sim.load.SampleEncoder;
 import dev.virtiofleet.sim.machine.QueueRef;
 import dev.virtiofleet.sim.machine.ReferenceMachines;
 import dev.virtiofleet.sim.machine.SimulatedVm;
 import dev.virtiofleet.sim.qmp.QemuVersion;
 import dev.virtiofleet.sim.workload.Traffic;
 import dev.virtiofleet.topics.FleetTopics;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +43,11 @@ import org.apache.kafka.common.serialization.Serializer;
  * Benchmark (b), not a test: samples/s of the direct-to-Kafka mode into a real in-process broker,
  * against the broker's ingest floor measured in the same run: a raw producer with the same
  * settings sending the same records, pre-serialized (kafka-producer-perf-test style). Phases
- * alternate raw, direct, raw, direct so neither gets all the warm-up. Arguments: [vms] [rounds per
- * direct phase] [direct threads]; run it with {@code scripts/bench.sh direct-kafka}.
+ * alternate raw, direct, raw, direct so neither gets all the warm-up. Each phase also prints the
+ * process's CPU time per sample (broker, producer and sweeping threads together), and a last
+ * phase makes the samples without sending them (sweep, map, encode, key), which is what the
+ * direct mode adds to the floor's work. Arguments: [vms] [rounds per direct phase] [direct
+ * threads]; run it with {@code scripts/bench.sh direct-kafka}.
  */
 public final class DirectKafkaBench {
     public static void main(String[] args) throws Exception {
@@ -69,20 +77,29 @@ public final class DirectKafkaBench {
             DirectLoadConfig config = DirectLoadConfig.of(broker.bootstrapServers(), 0).withThreads(threads);
             List<Record> records = records(vms, clock, topic);
             long perPhase = (long) records.size() * rounds;
+            System.out.println("start: " + loadAverage());
             System.out.printf("%d VMs (7 devices, 77 queues each), %d samples per sweep round, mean record %d bytes; "
                     + "%d samples per phase, %d direct threads%n", vmCount, records.size(),
                     records.stream().mapToLong(r -> r.value().length).sum() / records.size(), perPhase, threads);
             double rawTotal = 0;
             double directTotal = 0;
             for (int phase = 1; phase <= 2; phase++) {
-                double raw = raw(config, records, perPhase);
-                System.out.printf("phase %d raw producer (pre-serialized): %.0f samples/s%n", phase, raw);
-                double direct = direct(hosts, config, clock, rounds);
-                System.out.printf("phase %d direct-to-Kafka (sweep + map + serialize + send): %.0f samples/s%n", phase, direct);
-                rawTotal += raw;
-                directTotal += direct;
+                Measured raw = measured(() -> raw(config, records, perPhase));
+                System.out.printf("phase %d raw producer (pre-serialized): %.0f samples/s, %.1f us process CPU per sample%n",
+                        phase, raw.perSecond(), raw.cpuMicrosPerSample());
+                Measured direct = measured(() -> direct(hosts, config, clock, rounds));
+                System.out.printf("phase %d direct-to-Kafka (sweep + map + encode + send): %.0f samples/s, %.1f us process CPU per sample%n",
+                        phase, direct.perSecond(), direct.cpuMicrosPerSample());
+                rawTotal += raw.perSecond();
+                directTotal += direct.perSecond();
             }
+            LongAdder makingNanos = new LongAdder();
+            Measured making = measured(() -> makeOnly(hosts, clock, rounds, threads, makingNanos));
+            System.out.printf("making alone, %d threads, no Kafka (sweep + map + encode + key): %.0f samples/s, %.1f us process CPU, "
+                    + "%.1f us of the making threads' CPU per sample%n", threads, making.perSecond(), making.cpuMicrosPerSample(),
+                    makingNanos.sum() / 1e3 / perPhase);
             System.out.printf("ratio direct / raw floor: %.2f (goal >= 0.8)%n", directTotal / rawTotal);
+            System.out.println("end: " + loadAverage());
         } finally {
             try (Stream<Path> paths = Files.walk(dataDir)) {
                 for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
@@ -94,13 +111,40 @@ public final class DirectKafkaBench {
 
     private record Record(byte[] key, byte[] value) {}
 
+    /** A phase's samples per second (wall clock) and the whole process's CPU time per sample. */
+    private record Measured(double perSecond, double cpuMicrosPerSample) {}
+
+    private interface Phase {
+        /** Runs the phase; returns how many samples it handled. */
+        long run() throws Exception;
+    }
+
+    private static Measured measured(Phase phase) throws Exception {
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpu = os.getProcessCpuTime();
+        long start = System.nanoTime();
+        long samples = phase.run();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Measured(samples / seconds, (os.getProcessCpuTime() - cpu) / 1e3 / samples);
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return "load average " + fields[0] + " " + fields[1] + " " + fields[2] + " on "
+                    + Runtime.getRuntime().availableProcessors() + " cores";
+        } catch (IOException e) {
+            return "load average unknown (" + e.getMessage() + ")";
+        }
+    }
+
     /** One sweep round's samples, serialized once: the raw producer's records. */
     private static List<Record> records(List<SimulatedVm> vms, InstantSource clock, String topic) {
         Serializer<VirtioSample> serializer = FleetSerdes.singleObject().sample().serializer();
         HostRun run = new HostRun("bench-host", UUID.randomUUID().toString());
         List<Record> records = new ArrayList<>();
         for (SimulatedVm vm : vms) {
-            for (VirtioSample sample : new InProcessSweep(vm, QemuVersion.DEBIAN_7_2, clock).sweep(run)) {
+            for (VirtioSample sample : InProcessSweep.overQmp(vm, QemuVersion.DEBIAN_7_2, clock).sweep(run)) {
                 records.add(new Record(DirectKafkaLoad.keyOf(sample).getBytes(StandardCharsets.UTF_8),
                         serializer.serialize(topic, sample)));
             }
@@ -108,9 +152,8 @@ public final class DirectKafkaBench {
         return records;
     }
 
-    private static double raw(DirectLoadConfig config, List<Record> records, long count) {
+    private static long raw(DirectLoadConfig config, List<Record> records, long count) {
         LongAdder acknowledged = new LongAdder();
-        long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(DirectKafkaLoad.producerProperties(config),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (long i = 0; i < count; i++) {
@@ -123,23 +166,61 @@ public final class DirectKafkaBench {
             }
             producer.flush();
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
         if (acknowledged.sum() != count) {
             throw new IllegalStateException("raw producer: " + acknowledged.sum() + " of " + count + " acknowledged");
         }
-        return count / seconds;
+        return count;
     }
 
-    private static double direct(Map<String, List<SimulatedVm>> hosts, DirectLoadConfig config, InstantSource clock, int rounds)
+    private static long direct(Map<String, List<SimulatedVm>> hosts, DirectLoadConfig config, InstantSource clock, int rounds)
             throws InterruptedException {
-        long start = System.nanoTime();
         try (DirectKafkaLoad load = new DirectKafkaLoad(hosts, config, clock)) {
             LoadStats stats = load.publishRounds(rounds);
-            double seconds = (System.nanoTime() - start) / 1e9;
             if (stats.acknowledged() != stats.sent() || stats.failed() != 0) {
                 throw new IllegalStateException("direct load: " + stats);
             }
-            return stats.sent() / seconds;
+            return stats.sent();
         }
+    }
+
+    /** What the direct mode does per sample before the producer: sweep, map, encode, key; VMs shared out as it does. */
+    private static long makeOnly(Map<String, List<SimulatedVm>> hosts, InstantSource clock, int rounds, int threads,
+            LongAdder threadNanos)
+            throws InterruptedException {
+        List<List<InProcessSweep>> shares = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            shares.add(new ArrayList<>());
+        }
+        int next = 0;
+        for (List<SimulatedVm> vms : hosts.values()) {
+            for (SimulatedVm vm : vms) {
+                shares.get(next++ % threads).add(InProcessSweep.direct(vm, QemuVersion.DEBIAN_7_2, clock));
+            }
+        }
+        HostRun run = new HostRun("make-only", UUID.randomUUID().toString());
+        LongAdder made = new LongAdder();
+        LongAdder bytes = new LongAdder();
+        List<Thread> workers = new ArrayList<>();
+        for (List<InProcessSweep> share : shares) {
+            workers.add(Thread.ofPlatform().start(() -> {
+                SampleEncoder encoder = new SampleEncoder();
+                Map<InProcessSweep, Map<String, SampleEncoder.Device>> devices = new HashMap<>();
+                for (int round = 0; round < rounds; round++) {
+                    for (InProcessSweep sweep : share) {
+                        Map<String, SampleEncoder.Device> ofVm = devices.computeIfAbsent(sweep, s -> new HashMap<>());
+                        for (VirtioSample sample : sweep.sweep(run)) {
+                            SampleEncoder.Device device = ofVm.computeIfAbsent(sample.getDevicePath(), p -> new SampleEncoder.Device());
+                            bytes.add(device.key(sample).length + encoder.encode(sample, device).length);
+                            made.increment();
+                        }
+                    }
+                }
+                threadNanos.add(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
+            }));
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        return made.sum();
     }
 }

@@ -8,6 +8,7 @@ import dev.virtiofleet.qapi.VirtQueueStatus;
 import dev.virtiofleet.qapi.VirtioQueueElement;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SplitVirtqueueTest {
@@ -76,6 +77,40 @@ class SplitVirtqueueTest {
         assertEquals(30, element.avail().ring());
         assertEquals(List.of("write"), element.descs().getFirst().flags());
         assertEquals(5, rx.element("virtio-net", Optional.of(261)).index(), "explicit positions wrap at the ring size");
+    }
+
+    /**
+     * The status is handed out again while unchanged: after every ring operation it must be what a
+     * ring restored from the same indices reports, and the very same record only while nothing moved.
+     */
+    @Test
+    void aRepeatedStatusIsNeverStale() {
+        VringLayout layout = VringLayout.at(0x10000, 64);
+        SplitVirtqueue queue = new SplitVirtqueue(3, 64, layout, RX);
+        Random random = new Random(42);
+        VirtQueueStatus previous = queue.status("virtio-net", Optional.empty());
+        for (int step = 0; step < 5000; step++) {
+            RingCounters before = queue.counters();
+            switch (random.nextInt(7)) {
+                case 0 -> queue.driverOffer(random.nextInt(10));
+                case 1 -> queue.deviceTake(random.nextInt(10));
+                case 2 -> queue.devicePush(random.nextInt(10));
+                case 3 -> queue.deviceNotify();
+                case 4 -> queue.element("virtio-net", Optional.empty());
+                case 5 -> {
+                    if (queue.inuse() == 0 && before.availIdx() == before.lastAvailIdx()) {
+                        queue.passThrough(random.nextInt(300), random.nextBoolean());
+                    }
+                }
+                default -> queue.setAvailFlags(random.nextInt(2));
+            }
+            VirtQueueStatus status = queue.status("virtio-net", Optional.empty());
+            SplitVirtqueue fresh = new SplitVirtqueue(3, 64, layout, RX);
+            fresh.restore(queue.counters());
+            assertEquals(fresh.status("virtio-net", Optional.empty()), status, "step " + step);
+            assertEquals(status.equals(previous), status == previous, "step " + step + ": the same record exactly while unchanged");
+            previous = status;
+        }
     }
 
     @Test
