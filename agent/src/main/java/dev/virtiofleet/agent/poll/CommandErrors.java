@@ -4,18 +4,15 @@ import dev.virtiofleet.agent.qmp.QmpCommand;
 import dev.virtiofleet.agent.qmp.QmpOutcome;
 import dev.virtiofleet.avro.CommandError;
 import dev.virtiofleet.avro.CommandErrorKind;
+import dev.virtiofleet.mapping.QmpErrorKinds;
 import dev.virtiofleet.qapi.QapiDecodeException;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Turns a command that yielded no value into the {@link CommandError} a sample carries. Most such
  * errors are expected (DESIGN.md, "QMP, as QEMU really speaks it") and are data, not failures.
  */
 final class CommandErrors {
-    private static final Pattern INVALID_QUEUE = Pattern.compile("Invalid (vhost )?virtqueue number");
-    private static final Pattern NOT_A_VIRTIO_DEVICE = Pattern.compile("is not a (realized )?VirtIODevice");
-
     private CommandErrors() {}
 
     static CommandError of(QmpCommand command, QmpOutcome outcome) {
@@ -59,23 +56,7 @@ final class CommandErrors {
     }
 
     static CommandErrorKind classify(QmpOutcome.QmpError error) {
-        String desc = error.description();
-        if ("CommandNotFound".equals(error.errorClass())) {
-            return CommandErrorKind.COMMAND_NOT_FOUND;
-        } else if (desc.contains("Region caches not initialized")) {
-            return CommandErrorKind.REGION_CACHES_NOT_INITIALIZED;
-        } else if (desc.contains("vhost device has not started yet")) {
-            return CommandErrorKind.VHOST_NOT_STARTED;
-        } else if (INVALID_QUEUE.matcher(desc).find()) {
-            return CommandErrorKind.INVALID_QUEUE;
-        } else if (NOT_A_VIRTIO_DEVICE.matcher(desc).find()) {
-            return CommandErrorKind.NOT_A_VIRTIO_DEVICE;
-        } else if (desc.contains("No virtio devices found")) {
-            return CommandErrorKind.NO_VIRTIO_DEVICES;
-        } else if (desc.toLowerCase(java.util.Locale.ROOT).contains("packed ring not supported")) {
-            return CommandErrorKind.PACKED_RING_NOT_SUPPORTED;
-        }
-        return CommandErrorKind.QMP_ERROR;
+        return QmpErrorKinds.classify(error.errorClass(), error.description());
     }
 
     private static Optional<Integer> queueOf(QmpCommand command) {

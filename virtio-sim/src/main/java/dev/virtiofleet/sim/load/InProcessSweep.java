@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.virtiofleet.avro.CommandError;
 import dev.virtiofleet.avro.CommandErrorKind;
+import dev.virtiofleet.mapping.QmpErrorKinds;
 import dev.virtiofleet.avro.QueueSample;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.mapping.QapiToAvro;
@@ -193,8 +194,8 @@ public final class InProcessSweep {
         return switch (answer) {
             case VirtioAnswers.Value<T> value -> value.get();
             case VirtioAnswers.Failed<T> failed -> {
-                errors.add(error(command, queue, CommandErrorKind.QMP_ERROR, failed.error().errorClass(),
-                        failed.error().desc()));
+                errors.add(error(command, queue, QmpErrorKinds.classify(failed.error().errorClass(), failed.error().desc()),
+                        failed.error().errorClass(), failed.error().desc()));
                 yield null;
             }
         };

@@ -137,9 +137,9 @@ class DirectSweepEquivalenceTest {
         assertEquals(Set.of("virtio-net", "virtio-blk", "virtio-rng", "virtio-serial", "virtio-balloon", "virtio-input",
                 "virtio-scsi"), deviceNames);
         assertTrue(errors.stream().anyMatch(e -> e.startsWith("SKIPPED_UNSAFE x-query-virtio-queue-status")), errors::toString);
-        assertTrue(errors.stream().anyMatch(e -> e.startsWith("QMP_ERROR x-query-virtio-vhost-queue-status: Invalid vhost virtqueue number")),
+        assertTrue(errors.stream().anyMatch(e -> e.startsWith("INVALID_QUEUE x-query-virtio-vhost-queue-status: Invalid vhost virtqueue number")),
                 errors::toString);
-        assertTrue(errors.stream().anyMatch(e -> e.startsWith("QMP_ERROR x-query-virtio-queue-element: Packed ring not supported")),
+        assertTrue(errors.stream().anyMatch(e -> e.startsWith("PACKED_RING_NOT_SUPPORTED x-query-virtio-queue-element: Packed ring not supported")),
                 errors::toString);
         assertTrue(all.stream().anyMatch(s -> "paused".equals(s.getVmRunState()) && !s.getVmRunning()
                 && !s.getStatus().getVmRunning()), "a paused VM was swept");
