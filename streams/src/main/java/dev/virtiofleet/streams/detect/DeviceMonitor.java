@@ -227,7 +227,7 @@ public final class DeviceMonitor {
             long featuresDigest = now.status().map(status -> digest(status.hostFeatures()))
                     .orElse(prior.map(DeviceState::hostFeaturesDigest).orElse(0L));
             return new DeviceState(identity, epoch, now.ref(), now.vmRunning(), driverOk, numVqs, featuresDigest, queues,
-                    pending, episodes);
+                    pending, episodes, prior.flatMap(DeviceState::healthPublished));
         }
     }
 }

@@ -7,7 +7,7 @@ import dev.virtiofleet.streams.detect.DeviceMonitor;
 import dev.virtiofleet.streams.detect.DeviceState;
 import dev.virtiofleet.streams.detect.Outcome;
 import dev.virtiofleet.streams.drift.FeatureReport;
-import dev.virtiofleet.streams.health.HealthBuilder;
+import dev.virtiofleet.streams.health.HealthPublisher;
 import dev.virtiofleet.streams.observe.DeviceSnapshot;
 import dev.virtiofleet.streams.observe.InvalidSampleException;
 import dev.virtiofleet.streams.observe.SampleRef;
@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs {@link DeviceMonitor} per device over the sample stream, keeps each device's state in a
- * store, and emits alert transitions, health records and feature reports. On stream time it
+ * store, and emits alert transitions, health records (when {@link HealthPublisher} says one is due:
+ * on a change of content, or to renew an unchanged one) and feature reports. On stream time it
  * retires devices that stopped being sampled: their alerts resolve, their health record is
  * tombstoned, and their group hears they left.
  */
@@ -39,12 +40,14 @@ final class DeviceProcessor implements Processor<String, VirtioSample, String, D
 
     private final DeviceMonitor monitor;
     private final Duration goneAfter;
+    private final HealthPublisher health;
     private ProcessorContext<String, DetectorOutput> context;
     private KeyValueStore<String, DeviceState> store;
 
-    DeviceProcessor(DeviceMonitor monitor, Duration goneAfter) {
+    DeviceProcessor(DeviceMonitor monitor, Duration goneAfter, HealthPublisher health) {
         this.monitor = monitor;
         this.goneAfter = goneAfter;
+        this.health = health;
     }
 
     @Override
@@ -72,9 +75,11 @@ final class DeviceProcessor implements Processor<String, VirtioSample, String, D
         Optional<DeviceState> prior = Optional.ofNullable(store.get(key));
         switch (monitor.step(prior, snapshot)) {
             case Outcome.Tracked tracked -> {
-                store.put(key, tracked.state());
+                HealthPublisher.Decision published = health.decide(tracked.state(), snapshot);
+                store.put(key, published.state());
                 forwardAlerts(tracked.alerts());
-                forward(key, new DetectorOutput.Health(Optional.of(HealthBuilder.of(tracked.state(), snapshot))), record.timestamp());
+                published.publish().ifPresent(healthRecord ->
+                        forward(key, new DetectorOutput.Health(Optional.of(healthRecord)), record.timestamp()));
                 tracked.featureReport().ifPresent(report -> forwardReport(report, record.timestamp()));
             }
             case Outcome.Gone gone -> {

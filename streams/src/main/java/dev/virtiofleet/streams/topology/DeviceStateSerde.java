@@ -14,6 +14,7 @@ import dev.virtiofleet.streams.alerts.AlertKey;
 import dev.virtiofleet.streams.alerts.Episode;
 import dev.virtiofleet.streams.detect.DeviceState;
 import dev.virtiofleet.streams.detect.Pending;
+import dev.virtiofleet.streams.detect.PublishedHealth;
 import dev.virtiofleet.streams.detect.QueueMark;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -26,12 +27,19 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.apache.kafka.common.serialization.Serde;
 
-/** Binary form of {@link DeviceState} for the device store and its changelog (see {@link StateCodec}). */
+/**
+ * Binary form of {@link DeviceState} for the device store and its changelog (see {@link StateCodec}).
+ * Version 2 appends the published health mark; version 1 (without it) is still read, as a device
+ * whose health record was not published yet: its next sample publishes one.
+ */
 final class DeviceStateSerde {
+    private static final byte VERSION = 2;
+    private static final byte OLDEST_READABLE = 1;
+
     private DeviceStateSerde() {}
 
     static Serde<DeviceState> create() {
-        return StateCodec.serde("device state", (byte) 1, DeviceStateSerde::write, DeviceStateSerde::read);
+        return StateCodec.serde("device state", VERSION, OLDEST_READABLE, DeviceStateSerde::write, DeviceStateSerde::read);
     }
 
     private static void write(DataOutputStream out, DeviceState state) throws IOException {
@@ -66,9 +74,14 @@ final class DeviceStateSerde {
             writeKey(out, entry.getKey());
             writeEpisode(out, entry.getValue());
         }
+        out.writeBoolean(state.healthPublished().isPresent());
+        if (state.healthPublished().isPresent()) {
+            out.writeLong(state.healthPublished().get().digest());
+            out.writeLong(state.healthPublished().get().at().toEpochMilli());
+        }
     }
 
-    private static DeviceState read(DataInputStream in) throws IOException {
+    private static DeviceState read(DataInputStream in, byte version) throws IOException {
         var identity = readIdentity(in);
         int epoch = in.readInt();
         var lastSample = readRef(in);
@@ -100,7 +113,11 @@ final class DeviceStateSerde {
             AlertKey key = readKey(in);
             episodes.put(key, readEpisode(in));
         }
-        return new DeviceState(identity, epoch, lastSample, vmRunning, driverOk, numVqs, hostFeaturesDigest, queues, pending, episodes);
+        Optional<PublishedHealth> published = version >= 2 && in.readBoolean()
+                ? Optional.of(new PublishedHealth(in.readLong(), Instant.ofEpochMilli(in.readLong())))
+                : Optional.empty();
+        return new DeviceState(identity, epoch, lastSample, vmRunning, driverOk, numVqs, hostFeaturesDigest, queues, pending, episodes,
+                published);
     }
 
     private static void writeKey(DataOutputStream out, AlertKey key) throws IOException {

@@ -43,8 +43,21 @@ final class StateCodec {
         T read(DataInputStream in) throws IOException;
     }
 
+    /** Reads a value written in {@code version}, one of the versions this release reads. */
+    interface VersionedReader<T> {
+        T read(DataInputStream in, byte version) throws IOException;
+    }
+
     /** A serde of one versioned record type; {@code null} stays {@code null} (tombstones). */
     static <T> Serde<T> serde(String what, byte version, Writer<T> writer, Reader<T> reader) {
+        return serde(what, version, version, writer, (in, found) -> reader.read(in));
+    }
+
+    /**
+     * A serde that writes {@code version} and reads every version from {@code oldest} to
+     * {@code version}: what an earlier release left in a store or changelog stays readable.
+     */
+    static <T> Serde<T> serde(String what, byte version, byte oldest, Writer<T> writer, VersionedReader<T> reader) {
         Serializer<T> serializer = (topic, value) -> {
             if (value == null) {
                 return null;
@@ -64,10 +77,11 @@ final class StateCodec {
             }
             try (var in = new DataInputStream(new ByteArrayInputStream(bytes))) {
                 byte found = in.readByte();
-                if (found != version) {
-                    throw new SerializationException(what + " version " + found + " is not readable (this release reads " + version + ")");
+                if (found < oldest || found > version) {
+                    throw new SerializationException(what + " version " + found + " is not readable (this release reads "
+                            + (oldest == version ? Byte.toString(version) : oldest + " to " + version) + ")");
                 }
-                return reader.read(in);
+                return reader.read(in, found);
             } catch (IOException | IllegalArgumentException e) {
                 throw new SerializationException(what + " does not decode: " + e.getMessage(), e);
             }
