@@ -15,7 +15,8 @@ import dev.virtiofleet.streams.detect.PublishedHealth;
 import dev.virtiofleet.streams.observe.InvalidSampleException;
 import dev.virtiofleet.streams.observe.SnapshotReader;
 import dev.virtiofleet.streams.testing.Samples;
-import java.util.Arrays;
+import dev.virtiofleet.streams.detect.QueueMark;
+import java.time.Instant;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -41,18 +42,75 @@ class DeviceStateSerdeTest {
     }
 
     @Test
-    void theVersionOneFormatIsStillReadAsNothingPublishedYet() throws InvalidSampleException {
+    void theVersionOneFormatIsStillReadAsNothingPublishedYet() throws Exception {
         DeviceMonitor monitor = new DeviceMonitor(DetectionConfig.defaults());
-        DeviceState state = ((Outcome.Tracked) monitor.step(Optional.empty(), SnapshotReader.read(Samples.of(HUNG, BLK, false)))).state();
-        byte[] current = serde.serializer().serialize("t", state);
-        assertEquals(2, current[0]);
-        assertEquals(0, current[current.length - 1], "no published health: the last byte says so");
-        // Version 1 was version 2 without the published-health mark at the end.
-        byte[] version1 = Arrays.copyOf(current, current.length - 1);
-        version1[0] = 1;
+        Optional<DeviceState> state = Optional.empty();
+        for (var sample : Samples.repeated(Samples.of(HUNG, BLK, false), 0, 4)) {
+            state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(sample))).state());
+        }
+        DeviceState firing = state.orElseThrow();
+        assertFalse(firing.episodes().isEmpty());
 
-        assertEquals(state, serde.deserializer().deserialize("t", version1));
-        assertTrue(serde.deserializer().deserialize("t", version1).healthPublished().isEmpty());
+        DeviceState read = serde.deserializer().deserialize("t", version1(firing));
+        assertEquals(firing, read);
+        assertTrue(read.healthPublished().isEmpty());
+    }
+
+    @Test
+    void aHealthyDeviceTakesFewerBytesThanInVersionOne() throws Exception {
+        DeviceMonitor monitor = new DeviceMonitor(DetectionConfig.defaults());
+        Optional<DeviceState> state = Optional.empty();
+        for (String device : Samples.RUNNING_DEVICES) {
+            state = Optional.empty();
+            for (var sample : Samples.repeated(Samples.of(Samples.RUNNING, device, false), 0, 3)) {
+                state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(sample))).state());
+            }
+            DeviceState healthy = state.orElseThrow().withHealthPublished(new PublishedHealth(7, Samples.T0.plusSeconds(10)));
+            byte[] compact = serde.serializer().serialize("t", healthy);
+            byte[] old = version1(state.orElseThrow());
+            System.out.printf("%s: %d queues, %d bytes (version 1: %d)%n", device, healthy.queues().size(), compact.length, old.length);
+            assertEquals(healthy, serde.deserializer().deserialize("t", compact));
+            assertTrue(compact.length < old.length, device + ": " + compact.length + " bytes, version 1 " + old.length);
+        }
+    }
+
+    /** {@code state} as the first release wrote it (DeviceStateSerde version 1), field by field. */
+    private static byte[] version1(DeviceState state) throws Exception {
+        BinaryOut out = new BinaryOut();
+        out.writeByte(1);
+        StateCodec.writeIdentity(out, state.identity());
+        out.writeInt(state.epoch());
+        StateCodec.writeRef(out, state.lastSample());
+        out.writeBoolean(state.vmRunning());
+        out.writeBoolean(state.driverOk());
+        out.writeLong(state.numVqs());
+        out.writeLong(state.hostFeaturesDigest());
+        out.writeInt(state.queues().size());
+        for (var queue : state.queues().entrySet()) {
+            out.writeInt(queue.getKey());
+            QueueMark mark = queue.getValue();
+            out.writeBoolean(mark.ringLayout().isPresent());
+            out.writeLong(mark.ringLayout().orElse(0));
+            out.writeInt(mark.usedIdx().orElse(-1));
+            out.writeLong(mark.inuse().orElse(-1));
+            out.writeLong(mark.lastProgress().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE));
+        }
+        out.writeInt(state.pending().size());
+        for (var entry : state.pending().entrySet()) {
+            out.writeUTF(entry.getKey().kind().name());
+            out.writeInt(entry.getKey().queue().orElse(-1));
+            out.writeLong(entry.getValue().mark());
+            StateCodec.writeObservation(out, entry.getValue().first());
+            out.writeLong(entry.getValue().heldMillis());
+            out.writeInt(entry.getValue().samples());
+        }
+        out.writeInt(state.episodes().size());
+        for (var entry : state.episodes().entrySet()) {
+            out.writeUTF(entry.getKey().kind().name());
+            out.writeInt(entry.getKey().queue().orElse(-1));
+            StateCodec.writeEpisode(out, entry.getValue());
+        }
+        return out.toByteArray();
     }
 
     @Test
