@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,6 +85,8 @@ public final class StreamsThroughputBench {
                 System.out.printf("round %d floor (consume + Avro decode): %s%n", round, floor);
                 Phase app = app(workspace, end, records, "bench-throughput-" + round, settings);
                 System.out.printf("round %d app   (full topology, EOS): %s%n", round, app);
+                System.out.printf("round %d ratio app / floor: %.2f wall, %.2f per CPU-second%n", round, app.rate() / floor.rate(),
+                        app.cpuRate() / floor.cpuRate());
                 floorRate += floor.rate();
                 floorCpuRate += floor.cpuRate();
                 appRate += app.rate();
@@ -131,8 +134,12 @@ public final class StreamsThroughputBench {
 
         @Override
         public String toString() {
-            return "%d samples in %.2f s = %.0f samples/s; own threads %.2f CPU-s = %.0f samples per CPU-second; process %.2f CPU-s (unattributed %.2f)%s"
-                    .formatted(records, seconds, rate(), cpuSeconds, cpuRate(), cpu.process(), cpu.unattributed(),
+            String split = cpu.groups().containsKey("stream")
+                    ? " (stream thread %.2f, its producer %.2f, other app threads %.2f)".formatted(cpu.of("stream"), cpu.of("producer"),
+                            cpu.of("other"))
+                    : "";
+            return "%d samples in %.2f s = %.0f samples/s; own threads %.2f CPU-s%s = %.0f samples per CPU-second; process %.2f CPU-s (unattributed %.2f)%s"
+                    .formatted(records, seconds, rate(), cpuSeconds, split, cpuRate(), cpu.process(), cpu.unattributed(),
                             startupSeconds > 0 ? "; startup to RUNNING %.2f s, not counted".formatted(startupSeconds) : "");
         }
     }
@@ -202,8 +209,13 @@ public final class StreamsThroughputBench {
                 Thread.sleep(20);
             }
             double processing = seconds(running);
-            Usage cpu = meter.stop(Map.of("app", own));
-            return new Phase(records, startup, processing, cpu, cpu.of("app"));
+            // First matching group wins: the stream thread's producer, the stream thread, the app's other threads.
+            Map<String, Predicate<String>> groups = new LinkedHashMap<>();
+            groups.put("producer", name -> own.test(name) && name.contains("-producer"));
+            groups.put("stream", name -> own.test(name) && name.contains("StreamThread"));
+            groups.put("other", own);
+            Usage cpu = meter.stop(groups);
+            return new Phase(records, startup, processing, cpu, cpu.of("producer") + cpu.of("stream") + cpu.of("other"));
         }
     }
 
