@@ -10,12 +10,26 @@ public record AlertKey(AlertKind kind, OptionalInt queue) implements Comparable<
             .comparing(AlertKey::kind)
             .thenComparingInt(key -> key.queue().orElse(-1));
 
+    /** Keys of the first queues, made once: detection asks for one per rule and queue of every sample. */
+    private static final int CACHED_QUEUES = 256;
+    private static final AlertKey[][] QUEUE_KEYS = new AlertKey[AlertKind.values().length][CACHED_QUEUES];
+    private static final AlertKey[] DEVICE_KEYS = new AlertKey[AlertKind.values().length];
+
+    static {
+        for (AlertKind kind : AlertKind.values()) {
+            DEVICE_KEYS[kind.ordinal()] = new AlertKey(kind, OptionalInt.empty());
+            for (int queue = 0; queue < CACHED_QUEUES; queue++) {
+                QUEUE_KEYS[kind.ordinal()][queue] = new AlertKey(kind, OptionalInt.of(queue));
+            }
+        }
+    }
+
     public static AlertKey device(AlertKind kind) {
-        return new AlertKey(kind, OptionalInt.empty());
+        return DEVICE_KEYS[kind.ordinal()];
     }
 
     public static AlertKey queue(AlertKind kind, int queue) {
-        return new AlertKey(kind, OptionalInt.of(queue));
+        return queue >= 0 && queue < CACHED_QUEUES ? QUEUE_KEYS[kind.ordinal()][queue] : new AlertKey(kind, OptionalInt.of(queue));
     }
 
     @Override

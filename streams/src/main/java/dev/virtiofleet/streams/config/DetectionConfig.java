@@ -40,6 +40,10 @@ import java.util.stream.Collectors;
  *       DRIVER_OK device must have negotiated</td></tr>
  *   <tr><td>{@code device-gone-after}</td><td>60s</td><td>a device with no sample for this long (stream
  *       time) is resolved and tombstoned; six 10 s poll intervals</td></tr>
+ *   <tr><td>{@code health-refresh-after}</td><td>1m</td><td>a device's record on the health topic is
+ *       published when its content changes (verdict, alerts, status, features, queues, VM running) and
+ *       otherwise renewed after this much sample time; 0s publishes every sample (see
+ *       {@code HealthPublisher})</td></tr>
  *   <tr><td>{@code group-pattern}</td><td>none: the whole fleet is one group</td><td>regular expression
  *       on the host id whose first capture group names the fleet group (see {@link FleetGroups})</td></tr>
  *   <tr><td>{@code agent-silent.poll-intervals}</td><td>3</td><td>an agent is silent after this many of
@@ -58,7 +62,7 @@ import java.util.stream.Collectors;
  * Durations are {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT30S}).
  */
 public record DetectionConfig(Map<AlertKind, RuleSettings> rules, Set<String> requiredFeatures, Duration deviceGoneAfter,
-        FleetGroups groups, int agentSilentPollIntervals) {
+        Duration healthRefreshAfter, FleetGroups groups, int agentSilentPollIntervals) {
 
     /** Every rule of DESIGN.md's detection table. */
     public static final List<AlertKind> RULES = List.of(
@@ -70,6 +74,7 @@ public record DetectionConfig(Map<AlertKind, RuleSettings> rules, Set<String> re
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final String REQUIRED_FEATURES = "required-features";
     private static final String DEVICE_GONE_AFTER = "device-gone-after";
+    private static final String HEALTH_REFRESH_AFTER = "health-refresh-after";
     private static final String GROUP_PATTERN = "group-pattern";
     private static final String AGENT_SILENT_POLL_INTERVALS = "agent-silent.poll-intervals";
 
@@ -83,6 +88,9 @@ public record DetectionConfig(Map<AlertKind, RuleSettings> rules, Set<String> re
         }
         if (deviceGoneAfter.isNegative() || deviceGoneAfter.isZero()) {
             throw new ConfigException(DEVICE_GONE_AFTER, deviceGoneAfter.toString(), "must be a positive duration");
+        }
+        if (healthRefreshAfter.isNegative()) {
+            throw new ConfigException(HEALTH_REFRESH_AFTER, healthRefreshAfter.toString(), "must not be negative");
         }
         if (agentSilentPollIntervals < 1) {
             throw new ConfigException(AGENT_SILENT_POLL_INTERVALS, Integer.toString(agentSilentPollIntervals), "a whole number, 1 or more");
@@ -109,6 +117,7 @@ public record DetectionConfig(Map<AlertKind, RuleSettings> rules, Set<String> re
         }
         Set<String> required = new LinkedHashSet<>(Set.of("VIRTIO_F_VERSION_1"));
         Duration goneAfter = Duration.ofSeconds(60);
+        Duration healthRefresh = Duration.ofMinutes(1);
         FleetGroups groups = FleetGroups.wholeFleet();
         int silentIntervals = 3;
         for (Map.Entry<String, String> entry : new TreeMap<>(properties).entrySet()) {
@@ -130,6 +139,10 @@ public record DetectionConfig(Map<AlertKind, RuleSettings> rules, Set<String> re
                 goneAfter = positiveDuration(key, value);
                 continue;
             }
+            if (key.equals(HEALTH_REFRESH_AFTER)) {
+                healthRefresh = nonNegativeDuration(key, value);
+                continue;
+            }
             if (key.equals(GROUP_PATTERN)) {
                 try {
                     groups = new FleetGroups(Optional.of(Pattern.compile(value)));
@@ -149,7 +162,8 @@ public record DetectionConfig(Map<AlertKind, RuleSettings> rules, Set<String> re
             Matcher matcher = RULE_KEY.matcher(key);
             if (!matcher.matches()) {
                 throw new ConfigException(key, value, "unknown key; allowed: rules.<rule>.{enabled,fire-after,fire-after.<device-name>,"
-                        + "resolve-after,severity}, " + REQUIRED_FEATURES + ", " + DEVICE_GONE_AFTER + ", " + GROUP_PATTERN + ", "
+                        + "resolve-after,severity}, " + REQUIRED_FEATURES + ", " + DEVICE_GONE_AFTER + ", " + HEALTH_REFRESH_AFTER + ", "
+                        + GROUP_PATTERN + ", "
                         + AGENT_SILENT_POLL_INTERVALS);
             }
             AlertKind kind = kindOf(key, matcher.group(1));
@@ -181,7 +195,7 @@ public record DetectionConfig(Map<AlertKind, RuleSettings> rules, Set<String> re
         }
         Map<AlertKind, RuleSettings> built = new EnumMap<>(AlertKind.class);
         rules.forEach((kind, builder) -> built.put(kind, builder.build()));
-        return new DetectionConfig(built, required, goneAfter, groups, silentIntervals);
+        return new DetectionConfig(built, required, goneAfter, healthRefresh, groups, silentIntervals);
     }
 
     /** Which settings a rule has: drift and agent silence are decided by reports and heartbeats, not by sample clocks. */

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Detection for one device, one sample at a time: rules decide whether their condition holds,
@@ -35,12 +36,29 @@ import java.util.TreeMap;
  * RESOLVED per episode. Pure: the same state and sample always give the same outcome.
  */
 public final class DeviceMonitor {
+    /** Hosts whose group is remembered, at most; a fleet has fewer, and past it the memo starts afresh. */
+    private static final int GROUP_MEMO_LIMIT = 100_000;
+
     private final DetectionConfig config;
     private final RuleBook rules;
+    /** The fleet group of each host seen: one regular expression match per host, not per sample (shared by stream threads). */
+    private final Map<String, Optional<String>> groupOfHost = new ConcurrentHashMap<>();
 
     public DeviceMonitor(DetectionConfig config) {
         this.config = config;
         this.rules = new RuleBook(config);
+    }
+
+    private Optional<String> groupOf(String hostId) {
+        Optional<String> group = groupOfHost.get(hostId);
+        if (group == null) {
+            if (groupOfHost.size() >= GROUP_MEMO_LIMIT) {
+                groupOfHost.clear();
+            }
+            group = config.groups().groupOf(hostId);
+            groupOfHost.put(hostId, group);
+        }
+        return group;
     }
 
     public Outcome step(Optional<DeviceState> prior, DeviceSnapshot now) {
@@ -74,10 +92,24 @@ public final class DeviceMonitor {
         return new Outcome.Gone(alerts, departure);
     }
 
-    /** A digest of a feature set, never 0 (0 means "none reported yet"). */
-    private static long digest(FeatureSet features) {
-        long digest = Signature.of(features).hashCode() * 0x9E3779B97F4A7C15L;
+    /**
+     * A digest of a feature set, never 0 (0 means "none reported yet"). Like {@link Signature} it does
+     * not depend on the order the symbols are listed in; unlike it, it builds nothing: each symbol's
+     * hash is mixed to 64 bits and the mixes are summed.
+     */
+    static long digest(FeatureSet features) {
+        long digest = mix(features.unknownBits() ^ 0x5DEECE66DL) + features.symbols().size();
+        for (String symbol : features.symbols()) {
+            digest += mix(symbol.hashCode() ^ ((long) symbol.length() << 32));
+        }
         return digest == 0 ? 1 : digest;
+    }
+
+    private static long mix(long value) {
+        long z = value * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     private static AlertFactory.Subject subject(DeviceIdentity device, AlertKey key) {
@@ -97,7 +129,7 @@ public final class DeviceMonitor {
         Step(Optional<DeviceState> prior, DeviceSnapshot now) {
             this.prior = prior;
             this.now = now;
-            DeviceIdentity seen = now.identity().inGroup(config.groups().groupOf(now.key().hostId()));
+            DeviceIdentity seen = now.identity().inGroup(groupOf(now.key().hostId()));
             // A sample whose status failed does not know the device type; the last one that did, does.
             this.identity = seen.deviceId().isPresent() || prior.isEmpty() ? seen
                     : new DeviceIdentity(seen.key(), seen.vmName(), seen.vmUuid(), seen.deviceName(),
@@ -117,18 +149,22 @@ public final class DeviceMonitor {
             }
             DeviceStatusView status = now.status().get();
             for (DeviceRule rule : rules.deviceRules()) {
-                judge(AlertKey.device(rule.kind()), rule.evaluate(now, status), elapsed, 1, Map.of());
+                judge(AlertKey.device(rule.kind()), rule.evaluate(now, status), elapsed, 1, null);
             }
             if (!now.vmRunning()) {
                 // Paused: queue clocks neither advance nor reset, firing queue alerts stay.
                 return;
             }
-            long runningMillis = prior.map(DeviceState::vmRunning).orElse(false) ? elapsed : 0;
+            long runningMillis = prior.isPresent() && prior.get().vmRunning() ? elapsed : 0;
+            boolean active = status.active();
             for (QueueRule rule : rules.queueRules()) {
                 for (QueueView queue : now.queues()) {
-                    Verdict verdict = status.active() ? rule.evaluate(status, queue) : Verdict.CLEAR;
-                    judge(AlertKey.queue(rule.kind(), queue.index()), verdict, runningMillis, QueueRule.MIN_SAMPLES,
-                            queue.evidenceValues());
+                    Verdict verdict = active ? rule.evaluate(status, queue) : Verdict.CLEAR;
+                    if (verdict instanceof Verdict.Clear && pending.isEmpty() && episodes.isEmpty()) {
+                        // Nothing counting, nothing firing, nothing found: the common case, with nothing to do.
+                        continue;
+                    }
+                    judge(AlertKey.queue(rule.kind(), queue.index()), verdict, runningMillis, QueueRule.MIN_SAMPLES, queue);
                 }
             }
         }
@@ -147,18 +183,22 @@ public final class DeviceMonitor {
             });
         }
 
-        private void judge(AlertKey key, Verdict verdict, long creditMillis, int minSamples, Map<String, Long> values) {
+        /** @param queue the queue judged, whose index values are the evidence of a clearing; null for a device rule */
+        private void judge(AlertKey key, Verdict verdict, long creditMillis, int minSamples, QueueView queue) {
             switch (verdict) {
-                case Verdict.Holds holds -> advance(key, Optional.of(holds.finding()), creditMillis, minSamples, values);
-                case Verdict.Clear clear -> advance(key, Optional.empty(), creditMillis, minSamples, values);
+                case Verdict.Holds holds -> advance(key, Optional.of(holds.finding()), creditMillis, minSamples, queue);
+                case Verdict.Clear clear -> advance(key, Optional.empty(), creditMillis, minSamples, queue);
                 case Verdict.Unknown unknown -> {
                     // Missing data neither advances nor clears: the clock and the alert wait for a sample that has it.
                 }
             }
         }
 
-        private void advance(AlertKey key, Optional<Finding> finding, long creditMillis, int minSamples, Map<String, Long> values) {
+        private void advance(AlertKey key, Optional<Finding> finding, long creditMillis, int minSamples, QueueView queue) {
             Pending clock = pending.get(key);
+            if (finding.isEmpty() && clock == null && !episodes.containsKey(key)) {
+                return;
+            }
             if (finding.isEmpty()) {
                 clock = null;
             } else if (clock == null || clock.mark() != finding.get().mark()) {
@@ -187,6 +227,7 @@ public final class DeviceMonitor {
             } else if (holds) {
                 episodes.put(key, episode.continued());
             } else if (episode != null) {
+                Map<String, Long> values = queue == null ? Map.of() : queue.evidenceValues();
                 Episode clearing = episode.clearingSince(observation(cleared(key.kind(), finding), values, Map.of()));
                 Instant since = clearing.clearing().orElseThrow().ref().eventTime();
                 if (!now.ref().eventTime().isBefore(since.plus(settings.resolveAfter()))) {
@@ -227,7 +268,7 @@ public final class DeviceMonitor {
             long featuresDigest = now.status().map(status -> digest(status.hostFeatures()))
                     .orElse(prior.map(DeviceState::hostFeaturesDigest).orElse(0L));
             return new DeviceState(identity, epoch, now.ref(), now.vmRunning(), driverOk, numVqs, featuresDigest, queues,
-                    pending, episodes);
+                    pending, episodes, prior.flatMap(DeviceState::healthPublished));
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.virtiofleet.streams.observe.DeviceIdentity;
 import dev.virtiofleet.streams.observe.SampleRef;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -22,6 +23,7 @@ import java.util.TreeMap;
  * @param queues per queue, what the latest sample showed
  * @param pending conditions counting toward their thresholds
  * @param episodes alerts firing
+ * @param healthPublished the device's latest record on the health topic; empty before the first
  */
 public record DeviceState(
         DeviceIdentity identity,
@@ -33,11 +35,18 @@ public record DeviceState(
         long hostFeaturesDigest,
         Map<Integer, QueueMark> queues,
         Map<AlertKey, Pending> pending,
-        Map<AlertKey, Episode> episodes) {
+        Map<AlertKey, Episode> episodes,
+        Optional<PublishedHealth> healthPublished) {
 
     public DeviceState {
         queues = Map.copyOf(queues);
         pending = Map.copyOf(pending);
         episodes = Collections.unmodifiableSortedMap(new TreeMap<>(episodes));
+    }
+
+    /** This state, with {@code published} as the device's latest record on the health topic. */
+    public DeviceState withHealthPublished(PublishedHealth published) {
+        return new DeviceState(identity, epoch, lastSample, vmRunning, driverOk, numVqs, hostFeaturesDigest, queues, pending, episodes,
+                Optional.of(published));
     }
 }

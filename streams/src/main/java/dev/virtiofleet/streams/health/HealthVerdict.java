@@ -28,4 +28,18 @@ public final class HealthVerdict {
         }
         return statusKnown ? HealthState.HEALTHY : HealthState.UNKNOWN;
     }
+
+    /** As {@link #of(Collection, boolean, boolean)}, from counts of the firing alerts: {@code critical} of {@code firing} are CRITICAL. */
+    public static HealthState of(int critical, int firing, boolean vmRunning, boolean statusKnown) {
+        if (critical > 0) {
+            return HealthState.CRITICAL;
+        }
+        if (firing > 0) {
+            return HealthState.DEGRADED;
+        }
+        if (!vmRunning) {
+            return HealthState.PAUSED;
+        }
+        return statusKnown ? HealthState.HEALTHY : HealthState.UNKNOWN;
+    }
 }

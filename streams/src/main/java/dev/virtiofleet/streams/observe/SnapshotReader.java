@@ -13,7 +13,6 @@ import dev.virtiofleet.qapi.features.FeatureSet;
 import dev.virtiofleet.streams.ring.RingIndex;
 import dev.virtiofleet.streams.roles.QueueRoles;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -73,64 +72,56 @@ public final class SnapshotReader {
                 status.getVmRunning());
     }
 
-    /** The Avro feature word as one {@link FeatureSet}: transport and device symbols, unknown bits, unparseable entries. */
+    /**
+     * The Avro feature word as one {@link FeatureSet}: transport and device symbols, unknown bits,
+     * unparseable entries. Equal words give the same (immutable) set: see {@link FeatureSets}.
+     */
     public static FeatureSet features(VirtioDeviceFeatures features) {
-        var symbols = new LinkedHashSet<>(features.getTransports());
-        Optional.ofNullable(features.getDevFeatures()).ifPresent(symbols::addAll);
-        long unknown = Optional.ofNullable(features.getUnknownDevFeatures()).orElse(0L);
-        return new FeatureSet(symbols, unknown, features.getUnparseable());
+        return FeatureSets.of(features);
     }
 
     private static QueueView queue(QueueSample queue, Optional<DeviceStatusView> status) throws InvalidSampleException {
         int index = queue.getQueueIndex();
-        QueueRole role = status
-                .map(s -> QueueRoles.roleOf(s.deviceId(), index, s.numVqs(), s.hostFeatures()))
-                .orElse(QueueRole.UNKNOWN);
+        DeviceStatusView device = status.orElse(null);
+        QueueRole role = device == null ? QueueRole.UNKNOWN
+                : QueueRoles.roleOf(device.deviceId(), index, device.numVqs(), device.hostFeatures());
         // While a vhost backend runs the rings, QEMU's own copies of the indices are stale (synced
         // only when vhost stops), so progress is read from guest memory via the queue element.
-        boolean vhostRunsRing = status.flatMap(DeviceStatusView::vhost).isPresent();
-        Optional<VirtQueueStatus> ring = Optional.ofNullable(queue.getStatus()).filter(r -> !vhostRunsRing);
-        Optional<VirtioQueueElement> element = Optional.ofNullable(queue.getElement());
-        String where = "queue " + index;
+        boolean vhostRunsRing = device != null && device.vhost().isPresent();
+        VirtQueueStatus ring = vhostRunsRing ? null : queue.getStatus();
+        VirtioQueueElement element = queue.getElement();
 
-        OptionalInt used = optionalIndex(where, "used-idx", ring.isPresent()
-                ? ring.map(VirtQueueStatus::getUsedIdx)
-                : element.map(e -> e.getUsed().getIdx()));
-        OptionalInt lastAvail = optionalIndex(where, "last-avail-idx", ring.map(VirtQueueStatus::getLastAvailIdx));
-        OptionalInt shadowAvail = optionalIndex(where, "shadow-avail-idx", ring.map(VirtQueueStatus::getShadowAvailIdx));
-        OptionalInt liveAvail = optionalIndex(where, "avail.idx", element.map(e -> e.getAvail().getIdx()));
-        OptionalInt availFlags = element.map(e -> OptionalInt.of(e.getAvail().getFlags())).orElse(OptionalInt.empty());
-        long size = ring.map(VirtQueueStatus::getVringNum).orElse((long) MAX_QUEUE_SIZE);
+        OptionalInt used = ring != null ? index(index, "used-idx", ring.getUsedIdx())
+                : element != null ? index(index, "used-idx", element.getUsed().getIdx()) : OptionalInt.empty();
+        // Both are null in the queue status when QEMU omitted them.
+        OptionalInt lastAvail = ring != null && ring.getLastAvailIdx() != null
+                ? index(index, "last-avail-idx", ring.getLastAvailIdx()) : OptionalInt.empty();
+        OptionalInt shadowAvail = ring != null && ring.getShadowAvailIdx() != null
+                ? index(index, "shadow-avail-idx", ring.getShadowAvailIdx()) : OptionalInt.empty();
+        OptionalInt liveAvail = element != null ? index(index, "avail.idx", element.getAvail().getIdx()) : OptionalInt.empty();
+        OptionalInt availFlags = element != null ? OptionalInt.of(element.getAvail().getFlags()) : OptionalInt.empty();
+        long size = ring != null ? ring.getVringNum() : MAX_QUEUE_SIZE;
         if (size <= 0 || size > MAX_QUEUE_SIZE) {
-            throw new InvalidSampleException(where + ": vring-num " + size + " is not a queue size (1..32768)");
+            throw new InvalidSampleException("queue " + index + ": vring-num " + size + " is not a queue size (1..32768)");
         }
-        OptionalLong inuse = ring.map(r -> OptionalLong.of(r.getInuse())).orElse(OptionalLong.empty());
+        OptionalLong inuse = ring != null ? OptionalLong.of(ring.getInuse()) : OptionalLong.empty();
         if (inuse.isPresent() && (inuse.getAsLong() < 0 || inuse.getAsLong() > size)) {
-            throw new InvalidSampleException(where + ": inuse " + inuse.getAsLong()
+            throw new InvalidSampleException("queue " + index + ": inuse " + inuse.getAsLong()
                     + " exceeds the queue size " + size);
         }
-        OptionalInt signalled = OptionalInt.empty();
-        if (ring.isPresent() && ring.get().getSignalledUsedValid()) {
-            signalled = OptionalInt.of(index(where, "signalled-used", ring.get().getSignalledUsed()));
-        }
-        OptionalLong layout = ring
-                .map(r -> OptionalLong.of((r.getVringDesc() * 31 + r.getVringAvail()) * 31 + r.getVringUsed()))
-                .orElse(OptionalLong.empty());
+        OptionalInt signalled = ring != null && ring.getSignalledUsedValid()
+                ? index(index, "signalled-used", ring.getSignalledUsed()) : OptionalInt.empty();
+        OptionalLong layout = ring != null
+                ? OptionalLong.of((ring.getVringDesc() * 31 + ring.getVringAvail()) * 31 + ring.getVringUsed())
+                : OptionalLong.empty();
         return new QueueView(index, role, used, lastAvail, shadowAvail, inuse, size, signalled, liveAvail, availFlags, layout);
     }
 
-    private static OptionalInt optionalIndex(String where, String member, Optional<Integer> value)
-            throws InvalidSampleException {
-        if (value.isEmpty()) {
-            return OptionalInt.empty();
-        }
-        return OptionalInt.of(index(where, member, value.get()));
-    }
-
-    private static int index(String where, String member, int value) throws InvalidSampleException {
+    /** A 16-bit ring index of queue {@code queue}, or why it cannot be one. */
+    private static OptionalInt index(int queue, String member, int value) throws InvalidSampleException {
         if (!RingIndex.isValid(value)) {
-            throw new InvalidSampleException(where + ": " + member + " " + value + " is not a 16-bit ring index");
+            throw new InvalidSampleException("queue " + queue + ": " + member + " " + value + " is not a 16-bit ring index");
         }
-        return value;
+        return OptionalInt.of(value);
     }
 }

@@ -3,7 +3,9 @@ package dev.virtiofleet.streams.roles;
 import dev.virtiofleet.avro.QueueRole;
 import dev.virtiofleet.qapi.features.FeatureSet;
 import dev.virtiofleet.qapi.features.VirtioDeviceType;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * Which virtqueues are request queues (the driver waits for the device, so outstanding work that
@@ -32,7 +34,16 @@ import java.util.Optional;
 public final class QueueRoles {
     private static final String BALLOON_FREE_PAGE_HINT = "VIRTIO_BALLOON_F_FREE_PAGE_HINT";
 
+    /** Device types by id, looked up once: roleOf runs for every queue of every sample. */
+    private static final int TABLE_SIZE = 256;
+    private static final List<Optional<VirtioDeviceType>> TYPES = IntStream.range(0, TABLE_SIZE)
+            .mapToObj(VirtioDeviceType::fromDeviceId).toList();
+
     private QueueRoles() {}
+
+    private static Optional<VirtioDeviceType> typeOf(int deviceId) {
+        return deviceId >= 0 && deviceId < TABLE_SIZE ? TYPES.get(deviceId) : VirtioDeviceType.fromDeviceId(deviceId);
+    }
 
     /**
      * @param deviceId virtio device type number
@@ -41,7 +52,7 @@ public final class QueueRoles {
      * @param hostFeatures what the device offers (locates optional balloon queues)
      */
     public static QueueRole roleOf(int deviceId, int queueIndex, long numVqs, FeatureSet hostFeatures) {
-        Optional<VirtioDeviceType> type = VirtioDeviceType.fromDeviceId(deviceId);
+        Optional<VirtioDeviceType> type = typeOf(deviceId);
         if (type.isEmpty() || queueIndex < 0) {
             return QueueRole.UNKNOWN;
         }

@@ -29,10 +29,14 @@ public final class NegotiationDegradedRule implements DeviceRule {
         if (!status.driverOk()) {
             return Verdict.CLEAR;
         }
-        List<String> missing = required.stream().filter(symbol -> !status.guestFeatures().contains(symbol)).toList();
-        if (missing.isEmpty()) {
+        boolean allNegotiated = true;
+        for (String symbol : required) {
+            allNegotiated &= status.guestFeatures().contains(symbol);
+        }
+        if (allNegotiated) {
             return Verdict.CLEAR;
         }
+        List<String> missing = required.stream().filter(symbol -> !status.guestFeatures().contains(symbol)).toList();
         List<String> notOffered = missing.stream().filter(symbol -> !status.hostFeatures().contains(symbol)).toList();
         return Verdict.holds(new Finding("required feature(s) not negotiated: " + String.join(", ", missing),
                 missing.hashCode(), Map.of(),

@@ -8,6 +8,7 @@ import dev.virtiofleet.streams.agents.SilenceJudge;
 import dev.virtiofleet.streams.config.DetectionConfig;
 import dev.virtiofleet.streams.detect.DeviceMonitor;
 import dev.virtiofleet.streams.drift.DriftJudge;
+import dev.virtiofleet.streams.health.HealthPublisher;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -24,7 +25,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  *   virtio.samples ─▶ device-detector [device-state] ─┬─▶ virtio.alerts
- *                                                     ├─▶ virtio.health (tombstone when gone)
+ *                                                     ├─▶ virtio.health (on change or renewal; tombstone when gone)
  *                                                     └─▶ feature reports ─(by group/model)─▶ drift-detector [drift-tally, drift-members] ─▶ virtio.alerts
  *   virtio.heartbeats ─▶ agent-liveness [agent-liveness] ─(wall clock)─▶ virtio.alerts
  * </pre>
@@ -55,7 +56,8 @@ public final class DetectionTopology {
         DeviceMonitor monitor = new DeviceMonitor(config);
         KStream<String, DetectorOutput> detected = builder
                 .stream(topics.samples(), Consumed.with(Serdes.String(), serdes.sample()).withName("samples"))
-                .process(() -> new DeviceProcessor(monitor, config.deviceGoneAfter()), Named.as("device-detector"), DEVICE_STORE);
+                .process(() -> new DeviceProcessor(monitor, config.deviceGoneAfter(), new HealthPublisher(config.healthRefreshAfter())),
+                        Named.as("device-detector"), DEVICE_STORE);
 
         detected.filter((key, out) -> out instanceof DetectorOutput.Alert, Named.as("device-alerts"))
                 .mapValues(out -> ((DetectorOutput.Alert) out).alert())

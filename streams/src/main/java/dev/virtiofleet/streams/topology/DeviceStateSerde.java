@@ -8,15 +8,14 @@ import static dev.virtiofleet.streams.topology.StateCodec.readRef;
 import static dev.virtiofleet.streams.topology.StateCodec.writeEpisode;
 import static dev.virtiofleet.streams.topology.StateCodec.writeIdentity;
 import static dev.virtiofleet.streams.topology.StateCodec.writeObservation;
-import static dev.virtiofleet.streams.topology.StateCodec.writeRef;
 
 import dev.virtiofleet.streams.alerts.AlertKey;
 import dev.virtiofleet.streams.alerts.Episode;
 import dev.virtiofleet.streams.detect.DeviceState;
 import dev.virtiofleet.streams.detect.Pending;
+import dev.virtiofleet.streams.detect.PublishedHealth;
 import dev.virtiofleet.streams.detect.QueueMark;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import dev.virtiofleet.streams.observe.SampleRef;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.HashMap;
@@ -26,49 +25,130 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.apache.kafka.common.serialization.Serde;
 
-/** Binary form of {@link DeviceState} for the device store and its changelog (see {@link StateCodec}). */
+/**
+ * Binary form of {@link DeviceState} for the device store and its changelog (see {@link StateCodec}).
+ *
+ * <p>Version 2 is compact where every device pays: the per-queue marks (one flags byte, the index,
+ * used-idx and inuse as variable-length numbers, the last progress as a distance back from the latest
+ * sample; the ring layout, a hash, stays 8 bytes), the epoch, agent sequence and queue count as
+ * variable-length numbers, the booleans in one flags byte, and the published health mark. Clocks
+ * and episodes, which only unhealthy devices have, keep the shared encodings. Version 1 (every
+ * number fixed-width, no health mark) is still read, as a device whose health record was not
+ * published yet: its next sample publishes one.
+ */
 final class DeviceStateSerde {
+    private static final byte VERSION = 2;
+    private static final byte OLDEST_READABLE = 1;
+
+    private static final int VM_RUNNING = 1;
+    private static final int DRIVER_OK = 2;
+    private static final int HEALTH_PUBLISHED = 4;
+
+    private static final int HAS_LAYOUT = 1;
+    private static final int HAS_USED = 2;
+    private static final int HAS_INUSE = 4;
+    private static final int HAS_PROGRESS = 8;
+
     private DeviceStateSerde() {}
 
     static Serde<DeviceState> create() {
-        return StateCodec.serde("device state", (byte) 1, DeviceStateSerde::write, DeviceStateSerde::read);
+        return StateCodec.serde("device state", VERSION, OLDEST_READABLE, DeviceStateSerde::write, DeviceStateSerde::read);
     }
 
-    private static void write(DataOutputStream out, DeviceState state) throws IOException {
+    private static void write(BinaryOut out, DeviceState state) throws IOException {
         writeIdentity(out, state.identity());
-        out.writeInt(state.epoch());
-        writeRef(out, state.lastSample());
-        out.writeBoolean(state.vmRunning());
-        out.writeBoolean(state.driverOk());
-        out.writeLong(state.numVqs());
+        out.writeVarLong(state.epoch() & 0xFFFFFFFFL);
+        long latest = state.lastSample().eventTime().toEpochMilli();
+        out.writeLong(latest);
+        out.writeUTF(state.lastSample().agentRunId());
+        out.writeZigZag(state.lastSample().agentSequence());
+        Optional<PublishedHealth> published = state.healthPublished();
+        out.writeByte((state.vmRunning() ? VM_RUNNING : 0) | (state.driverOk() ? DRIVER_OK : 0)
+                | (published.isPresent() ? HEALTH_PUBLISHED : 0));
+        out.writeZigZag(state.numVqs());
         out.writeLong(state.hostFeaturesDigest());
-        out.writeInt(state.queues().size());
+        out.writeVarLong(state.queues().size());
         for (Map.Entry<Integer, QueueMark> queue : state.queues().entrySet()) {
-            out.writeInt(queue.getKey());
             QueueMark mark = queue.getValue();
-            out.writeBoolean(mark.ringLayout().isPresent());
-            out.writeLong(mark.ringLayout().orElse(0));
-            out.writeInt(mark.usedIdx().orElse(-1));
-            out.writeLong(mark.inuse().orElse(-1));
-            out.writeLong(mark.lastProgress().map(Instant::toEpochMilli).orElse(Long.MIN_VALUE));
+            out.writeVarLong(queue.getKey() & 0xFFFFFFFFL);
+            out.writeByte((mark.ringLayout().isPresent() ? HAS_LAYOUT : 0) | (mark.usedIdx().isPresent() ? HAS_USED : 0)
+                    | (mark.inuse().isPresent() ? HAS_INUSE : 0) | (mark.lastProgress().isPresent() ? HAS_PROGRESS : 0));
+            if (mark.ringLayout().isPresent()) {
+                out.writeLong(mark.ringLayout().getAsLong());
+            }
+            if (mark.usedIdx().isPresent()) {
+                out.writeZigZag(mark.usedIdx().getAsInt());
+            }
+            if (mark.inuse().isPresent()) {
+                out.writeZigZag(mark.inuse().getAsLong());
+            }
+            if (mark.lastProgress().isPresent()) {
+                out.writeZigZag(latest - mark.lastProgress().get().toEpochMilli());
+            }
         }
-        out.writeInt(state.pending().size());
+        out.writeVarLong(state.pending().size());
         for (Map.Entry<AlertKey, Pending> entry : state.pending().entrySet()) {
             writeKey(out, entry.getKey());
             Pending pending = entry.getValue();
             out.writeLong(pending.mark());
             writeObservation(out, pending.first());
-            out.writeLong(pending.heldMillis());
-            out.writeInt(pending.samples());
+            out.writeZigZag(pending.heldMillis());
+            out.writeZigZag(pending.samples());
         }
-        out.writeInt(state.episodes().size());
+        out.writeVarLong(state.episodes().size());
         for (Map.Entry<AlertKey, Episode> entry : state.episodes().entrySet()) {
             writeKey(out, entry.getKey());
             writeEpisode(out, entry.getValue());
         }
+        if (published.isPresent()) {
+            out.writeLong(published.get().digest());
+            out.writeZigZag(latest - published.get().at().toEpochMilli());
+        }
     }
 
-    private static DeviceState read(DataInputStream in) throws IOException {
+    private static DeviceState read(BinaryIn in, byte version) throws IOException {
+        return version == 1 ? readVersion1(in) : readVersion2(in);
+    }
+
+    private static DeviceState readVersion2(BinaryIn in) throws IOException {
+        var identity = readIdentity(in);
+        int epoch = (int) in.readVarLong();
+        long latest = in.readLong();
+        var lastSample = new SampleRef(Instant.ofEpochMilli(latest), in.readUTF(), in.readZigZag());
+        int flags = in.readByte();
+        long numVqs = in.readZigZag();
+        long hostFeaturesDigest = in.readLong();
+        int queueCount = in.readVarInt();
+        Map<Integer, QueueMark> queues = new HashMap<>(queueCount * 2);
+        for (int i = 0; i < queueCount; i++) {
+            int index = (int) in.readVarLong();
+            int present = in.readByte();
+            OptionalLong layout = (present & HAS_LAYOUT) != 0 ? OptionalLong.of(in.readLong()) : OptionalLong.empty();
+            OptionalInt used = (present & HAS_USED) != 0 ? OptionalInt.of((int) in.readZigZag()) : OptionalInt.empty();
+            OptionalLong inuse = (present & HAS_INUSE) != 0 ? OptionalLong.of(in.readZigZag()) : OptionalLong.empty();
+            Optional<Instant> progress = (present & HAS_PROGRESS) != 0
+                    ? Optional.of(Instant.ofEpochMilli(latest - in.readZigZag())) : Optional.empty();
+            queues.put(index, new QueueMark(layout, used, inuse, progress));
+        }
+        Map<AlertKey, Pending> pending = new HashMap<>();
+        for (int i = in.readVarInt(); i > 0; i--) {
+            AlertKey key = readKey(in);
+            pending.put(key, new Pending(in.readLong(), readObservation(in), in.readZigZag(), (int) in.readZigZag()));
+        }
+        Map<AlertKey, Episode> episodes = new HashMap<>();
+        for (int i = in.readVarInt(); i > 0; i--) {
+            AlertKey key = readKey(in);
+            episodes.put(key, readEpisode(in));
+        }
+        Optional<PublishedHealth> published = (flags & HEALTH_PUBLISHED) != 0
+                ? Optional.of(new PublishedHealth(in.readLong(), Instant.ofEpochMilli(latest - in.readZigZag())))
+                : Optional.empty();
+        return new DeviceState(identity, epoch, lastSample, (flags & VM_RUNNING) != 0, (flags & DRIVER_OK) != 0, numVqs,
+                hostFeaturesDigest, queues, pending, episodes, published);
+    }
+
+    /** The first release's layout: fixed-width numbers, no published health. */
+    private static DeviceState readVersion1(BinaryIn in) throws IOException {
         var identity = readIdentity(in);
         int epoch = in.readInt();
         var lastSample = readRef(in);
@@ -92,25 +172,32 @@ final class DeviceStateSerde {
         }
         Map<AlertKey, Pending> pending = new HashMap<>();
         for (int i = in.readInt(); i > 0; i--) {
-            AlertKey key = readKey(in);
+            AlertKey key = readKeyVersion1(in);
             pending.put(key, new Pending(in.readLong(), readObservation(in), in.readLong(), in.readInt()));
         }
         Map<AlertKey, Episode> episodes = new HashMap<>();
         for (int i = in.readInt(); i > 0; i--) {
-            AlertKey key = readKey(in);
+            AlertKey key = readKeyVersion1(in);
             episodes.put(key, readEpisode(in));
         }
-        return new DeviceState(identity, epoch, lastSample, vmRunning, driverOk, numVqs, hostFeaturesDigest, queues, pending, episodes);
+        return new DeviceState(identity, epoch, lastSample, vmRunning, driverOk, numVqs, hostFeaturesDigest, queues, pending, episodes,
+                Optional.empty());
     }
 
-    private static void writeKey(DataOutputStream out, AlertKey key) throws IOException {
-        out.writeUTF(key.kind().name());
-        out.writeInt(key.queue().orElse(-1));
-    }
-
-    private static AlertKey readKey(DataInputStream in) throws IOException {
+    private static AlertKey readKeyVersion1(BinaryIn in) throws IOException {
         var kind = readKind(in);
         int queue = in.readInt();
+        return queue < 0 ? AlertKey.device(kind) : AlertKey.queue(kind, queue);
+    }
+
+    private static void writeKey(BinaryOut out, AlertKey key) throws IOException {
+        out.writeUTF(key.kind().name());
+        out.writeZigZag(key.queue().orElse(-1));
+    }
+
+    private static AlertKey readKey(BinaryIn in) throws IOException {
+        var kind = readKind(in);
+        int queue = (int) in.readZigZag();
         return queue < 0 ? AlertKey.device(kind) : AlertKey.queue(kind, queue);
     }
 }

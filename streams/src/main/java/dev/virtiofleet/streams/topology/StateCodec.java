@@ -8,10 +8,6 @@ import dev.virtiofleet.streams.alerts.Observation;
 import dev.virtiofleet.streams.observe.DeviceIdentity;
 import dev.virtiofleet.topics.DeviceKey;
 import dev.virtiofleet.streams.observe.SampleRef;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -33,41 +29,59 @@ import org.apache.kafka.common.serialization.Serializer;
  * wrote.
  */
 final class StateCodec {
+    /** One encoding buffer per stream thread; each value is copied out of it at its exact size. */
+    private static final ThreadLocal<BinaryOut> BUFFER = ThreadLocal.withInitial(BinaryOut::new);
+
     private StateCodec() {}
 
     interface Writer<T> {
-        void write(DataOutputStream out, T value) throws IOException;
+        void write(BinaryOut out, T value) throws IOException;
     }
 
     interface Reader<T> {
-        T read(DataInputStream in) throws IOException;
+        T read(BinaryIn in) throws IOException;
+    }
+
+    /** Reads a value written in {@code version}, one of the versions this release reads. */
+    interface VersionedReader<T> {
+        T read(BinaryIn in, byte version) throws IOException;
     }
 
     /** A serde of one versioned record type; {@code null} stays {@code null} (tombstones). */
     static <T> Serde<T> serde(String what, byte version, Writer<T> writer, Reader<T> reader) {
+        return serde(what, version, version, writer, (in, found) -> reader.read(in));
+    }
+
+    /**
+     * A serde that writes {@code version} and reads every version from {@code oldest} to
+     * {@code version}: what an earlier release left in a store or changelog stays readable.
+     */
+    static <T> Serde<T> serde(String what, byte version, byte oldest, Writer<T> writer, VersionedReader<T> reader) {
         Serializer<T> serializer = (topic, value) -> {
             if (value == null) {
                 return null;
             }
-            var bytes = new ByteArrayOutputStream(256);
-            try (var out = new DataOutputStream(bytes)) {
+            BinaryOut out = BUFFER.get().reset();
+            try {
                 out.writeByte(version);
                 writer.write(out, value);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return bytes.toByteArray();
+            return out.toByteArray();
         };
         Deserializer<T> deserializer = (topic, bytes) -> {
             if (bytes == null) {
                 return null;
             }
-            try (var in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            try {
+                BinaryIn in = new BinaryIn(bytes);
                 byte found = in.readByte();
-                if (found != version) {
-                    throw new SerializationException(what + " version " + found + " is not readable (this release reads " + version + ")");
+                if (found < oldest || found > version) {
+                    throw new SerializationException(what + " version " + found + " is not readable (this release reads "
+                            + (oldest == version ? Byte.toString(version) : oldest + " to " + version) + ")");
                 }
-                return reader.read(in);
+                return reader.read(in, found);
             } catch (IOException | IllegalArgumentException e) {
                 throw new SerializationException(what + " does not decode: " + e.getMessage(), e);
             }
@@ -75,7 +89,7 @@ final class StateCodec {
         return org.apache.kafka.common.serialization.Serdes.serdeFrom(serializer, deserializer);
     }
 
-    static void writeIdentity(DataOutputStream out, DeviceIdentity identity) throws IOException {
+    static void writeIdentity(BinaryOut out, DeviceIdentity identity) throws IOException {
         out.writeUTF(identity.key().hostId());
         out.writeUTF(identity.key().vm());
         out.writeUTF(identity.key().devicePath());
@@ -86,7 +100,7 @@ final class StateCodec {
         writeOptionalString(out, identity.group());
     }
 
-    static DeviceIdentity readIdentity(DataInputStream in) throws IOException {
+    static DeviceIdentity readIdentity(BinaryIn in) throws IOException {
         DeviceKey key = new DeviceKey(in.readUTF(), in.readUTF(), in.readUTF());
         Optional<String> vmName = readOptionalString(in);
         Optional<String> vmUuid = readOptionalString(in);
@@ -96,7 +110,7 @@ final class StateCodec {
         return new DeviceIdentity(key, vmName, vmUuid, deviceName, deviceId < 0 ? Optional.empty() : Optional.of(deviceId), group);
     }
 
-    static void writeEpisode(DataOutputStream out, Episode episode) throws IOException {
+    static void writeEpisode(BinaryOut out, Episode episode) throws IOException {
         out.writeUTF(episode.alertId());
         out.writeUTF(episode.severity().name());
         writeObservation(out, episode.first());
@@ -107,7 +121,7 @@ final class StateCodec {
         }
     }
 
-    static Episode readEpisode(DataInputStream in) throws IOException {
+    static Episode readEpisode(BinaryIn in) throws IOException {
         String alertId = in.readUTF();
         Severity severity = Severity.valueOf(in.readUTF());
         Observation first = readObservation(in);
@@ -116,21 +130,21 @@ final class StateCodec {
         return new Episode(alertId, severity, first, fired, clearing);
     }
 
-    static AlertKind readKind(DataInputStream in) throws IOException {
+    static AlertKind readKind(BinaryIn in) throws IOException {
         return AlertKind.valueOf(in.readUTF());
     }
 
-    static void writeRef(DataOutputStream out, SampleRef ref) throws IOException {
+    static void writeRef(BinaryOut out, SampleRef ref) throws IOException {
         out.writeLong(ref.eventTime().toEpochMilli());
         out.writeUTF(ref.agentRunId());
         out.writeLong(ref.agentSequence());
     }
 
-    static SampleRef readRef(DataInputStream in) throws IOException {
+    static SampleRef readRef(BinaryIn in) throws IOException {
         return new SampleRef(Instant.ofEpochMilli(in.readLong()), in.readUTF(), in.readLong());
     }
 
-    static void writeObservation(DataOutputStream out, Observation observation) throws IOException {
+    static void writeObservation(BinaryOut out, Observation observation) throws IOException {
         writeRef(out, observation.ref());
         out.writeUTF(observation.text());
         out.writeInt(observation.values().size());
@@ -145,7 +159,7 @@ final class StateCodec {
         }
     }
 
-    static Observation readObservation(DataInputStream in) throws IOException {
+    static Observation readObservation(BinaryIn in) throws IOException {
         SampleRef ref = readRef(in);
         String text = in.readUTF();
         Map<String, Long> values = new HashMap<>();
@@ -159,7 +173,7 @@ final class StateCodec {
         return new Observation(ref, text, values, details);
     }
 
-    static void writeFeatures(DataOutputStream out, FeatureSet features) throws IOException {
+    static void writeFeatures(BinaryOut out, FeatureSet features) throws IOException {
         out.writeInt(features.symbols().size());
         for (String symbol : features.symbols()) {
             out.writeUTF(symbol);
@@ -171,7 +185,7 @@ final class StateCodec {
         }
     }
 
-    static FeatureSet readFeatures(DataInputStream in) throws IOException {
+    static FeatureSet readFeatures(BinaryIn in) throws IOException {
         var symbols = new LinkedHashSet<String>();
         for (int i = in.readInt(); i > 0; i--) {
             symbols.add(in.readUTF());
@@ -184,14 +198,14 @@ final class StateCodec {
         return new FeatureSet(symbols, unknown, unparseable);
     }
 
-    static void writeOptionalString(DataOutputStream out, Optional<String> value) throws IOException {
+    static void writeOptionalString(BinaryOut out, Optional<String> value) throws IOException {
         out.writeBoolean(value.isPresent());
         if (value.isPresent()) {
             out.writeUTF(value.get());
         }
     }
 
-    static Optional<String> readOptionalString(DataInputStream in) throws IOException {
+    static Optional<String> readOptionalString(BinaryIn in) throws IOException {
         return in.readBoolean() ? Optional.of(in.readUTF()) : Optional.empty();
     }
 }

@@ -15,8 +15,6 @@ import dev.virtiofleet.streams.alerts.Episode;
 import dev.virtiofleet.streams.drift.FeatureReport;
 import dev.virtiofleet.streams.drift.Member;
 import dev.virtiofleet.streams.drift.Tally;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.HashMap;
@@ -78,25 +76,25 @@ final class StoreSerdes {
                 Instant.ofEpochMilli(in.readLong()), in.readLong(), readOptionalEpisode(in)));
     }
 
-    private static void writeOptionalFeatures(DataOutputStream out, Optional<FeatureSet> features) throws IOException {
+    private static void writeOptionalFeatures(BinaryOut out, Optional<FeatureSet> features) throws IOException {
         out.writeBoolean(features.isPresent());
         if (features.isPresent()) {
             writeFeatures(out, features.get());
         }
     }
 
-    private static Optional<FeatureSet> readOptionalFeatures(DataInputStream in) throws IOException {
+    private static Optional<FeatureSet> readOptionalFeatures(BinaryIn in) throws IOException {
         return in.readBoolean() ? Optional.of(readFeatures(in)) : Optional.empty();
     }
 
-    private static void writeOptionalEpisode(DataOutputStream out, Optional<Episode> episode) throws IOException {
+    private static void writeOptionalEpisode(BinaryOut out, Optional<Episode> episode) throws IOException {
         out.writeBoolean(episode.isPresent());
         if (episode.isPresent()) {
             writeEpisode(out, episode.get());
         }
     }
 
-    private static Optional<Episode> readOptionalEpisode(DataInputStream in) throws IOException {
+    private static Optional<Episode> readOptionalEpisode(BinaryIn in) throws IOException {
         return in.readBoolean() ? Optional.of(readEpisode(in)) : Optional.empty();
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.virtiofleet.avro.AlertKind;
 import dev.virtiofleet.streams.config.ConfigException;
 import dev.virtiofleet.streams.topology.StreamsSettings;
+import dev.virtiofleet.streams.topology.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,10 +66,24 @@ class StreamsAppConfigTest {
         StreamsAppConfig config = StreamsAppConfig.fromProperties(Map.of("bootstrap-servers", "k:9092", "state-dir", "/tmp/s",
                 "instance-id", "node-1", "rest.advertised", "node-1:8470"));
         Properties props = config.streams().toProperties(config.topics());
-        assertEquals(StreamsSettings.APPLICATION_KEYS.size(), props.size(), "every key set, with every optional one given: " + props.keySet());
+        assertEquals(StreamsSettings.APPLICATION_KEYS.size() + StreamsSettings.DEFAULTS.size(), props.size(),
+                "every key set, with every optional one given: " + props.keySet());
         for (Object key : props.keySet()) {
-            assertTrue(StreamsSettings.APPLICATION_KEYS.contains(key), key + " is set by the application but could be overridden");
+            assertTrue(StreamsSettings.APPLICATION_KEYS.contains(key) || StreamsSettings.DEFAULTS.containsKey(key),
+                    key + " is set by the application but could be overridden");
         }
+    }
+
+    @Test
+    void theApplicationsOwnDefaultsCanBeChangedThroughKafkaSettings() {
+        Properties defaults = StreamsAppConfig.fromProperties(Map.of("bootstrap-servers", "k:9092")).streams().toProperties(Topics.DEFAULT);
+        assertEquals(262_144, defaults.get("producer.batch.size"));
+        assertEquals(-1L, defaults.get("max.task.idle.ms"));
+
+        Properties changed = StreamsAppConfig.fromProperties(Map.of("bootstrap-servers", "k:9092", "kafka.producer.batch.size", "65536",
+                "kafka.max.task.idle.ms", "0")).streams().toProperties(Topics.DEFAULT);
+        assertEquals("65536", changed.get("producer.batch.size"));
+        assertEquals("0", changed.get("max.task.idle.ms"));
     }
 
     @Test

@@ -9,12 +9,17 @@ import dev.virtiofleet.streams.bench.BenchSupport.CpuMeter;
 import dev.virtiofleet.streams.bench.BenchSupport.Usage;
 import dev.virtiofleet.streams.bench.BenchSupport.Workspace;
 import dev.virtiofleet.streams.testing.Samples;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,7 +45,9 @@ import org.apache.kafka.streams.KafkaStreams;
  * threads (ThreadMXBean, by thread name), which the broker's and others' load disturbs less; CPU
  * outside Java threads (GC, JIT, RocksDB's native threads) is shown as unattributed.
  *
- * <p>Arguments: [devices (10000)] [polls per device (6)] [rounds (2)].
+ * <p>Arguments: [devices (10000)] [polls per device (6)] [rounds (2)] [key=value ...]; the key=value
+ * pairs are detection application settings (as in streams.yaml, flat: {@code commit-interval=1s},
+ * {@code detect.health-refresh-after=0s}) for the app phases, to compare one setting against the defaults.
  */
 public final class StreamsThroughputBench {
     private static final Duration PATIENCE = Duration.ofMinutes(3);
@@ -49,6 +56,14 @@ public final class StreamsThroughputBench {
         int deviceTarget = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int polls = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        Map<String, String> settings = new java.util.TreeMap<>();
+        for (int i = 3; i < args.length; i++) {
+            String[] pair = args[i].split("=", 2);
+            if (pair.length != 2) {
+                throw new IllegalArgumentException("not a key=value setting: " + args[i]);
+            }
+            settings.put(pair[0], pair[1]);
+        }
         BenchSupport.quietLogs();
         System.out.println("load average at start: " + BenchSupport.loadAverage());
         Fleet fleet = Fleet.ofDevices(deviceTarget);
@@ -60,6 +75,7 @@ public final class StreamsThroughputBench {
             long records = BenchSupport.total(end);
             System.out.printf("%d devices (%d VMs x 7, %d queues), %d polls each: %d samples on %d partitions, mean value %d bytes%n",
                     fleet.deviceCount(), fleet.vms().size(), fleet.queueCount(), polls, records, end.size(), bytes / records);
+            System.out.println("app settings: " + (settings.isEmpty() ? "the defaults" : settings + ", the rest default"));
             double floorRate = 0;
             double floorCpuRate = 0;
             double appRate = 0;
@@ -67,14 +83,16 @@ public final class StreamsThroughputBench {
             for (int round = 1; round <= rounds; round++) {
                 Phase floor = floor(workspace, end, records);
                 System.out.printf("round %d floor (consume + Avro decode): %s%n", round, floor);
-                Phase app = app(workspace, end, records, "bench-throughput-" + round);
+                Phase app = app(workspace, end, records, "bench-throughput-" + round, settings);
                 System.out.printf("round %d app   (full topology, EOS): %s%n", round, app);
+                System.out.printf("round %d ratio app / floor: %.2f wall, %.2f per CPU-second%n", round, app.rate() / floor.rate(),
+                        app.cpuRate() / floor.cpuRate());
                 floorRate += floor.rate();
                 floorCpuRate += floor.cpuRate();
                 appRate += app.rate();
                 appCpuRate += app.cpuRate();
             }
-            verifyOutputs(workspace, records * rounds);
+            verifyOutputs(workspace, fleet.deviceCount(), records, rounds);
             System.out.printf("mean floor: %.0f samples/s wall, %.0f samples per CPU-second%n", floorRate / rounds, floorCpuRate / rounds);
             System.out.printf("mean app:   %.0f samples/s wall, %.0f samples per CPU-second%n", appRate / rounds, appCpuRate / rounds);
             System.out.printf("ratio app / floor: %.2f wall (one stream thread vs one consumer thread), %.2f per CPU-second (goal >= 0.5)%n",
@@ -116,8 +134,12 @@ public final class StreamsThroughputBench {
 
         @Override
         public String toString() {
-            return "%d samples in %.2f s = %.0f samples/s; own threads %.2f CPU-s = %.0f samples per CPU-second; process %.2f CPU-s (unattributed %.2f)%s"
-                    .formatted(records, seconds, rate(), cpuSeconds, cpuRate(), cpu.process(), cpu.unattributed(),
+            String split = cpu.groups().containsKey("stream")
+                    ? " (stream thread %.2f, its producer %.2f, other app threads %.2f)".formatted(cpu.of("stream"), cpu.of("producer"),
+                            cpu.of("other"))
+                    : "";
+            return "%d samples in %.2f s = %.0f samples/s; own threads %.2f CPU-s%s = %.0f samples per CPU-second; process %.2f CPU-s (unattributed %.2f)%s"
+                    .formatted(records, seconds, rate(), cpuSeconds, split, cpuRate(), cpu.process(), cpu.unattributed(),
                             startupSeconds > 0 ? "; startup to RUNNING %.2f s, not counted".formatted(startupSeconds) : "");
         }
     }
@@ -168,9 +190,10 @@ public final class StreamsThroughputBench {
     }
 
     /** The application from start until its committed offsets reach the end of the samples; startup reported apart. */
-    private static Phase app(Workspace workspace, Map<TopicPartition, Long> end, long records, String applicationId) throws Exception {
+    private static Phase app(Workspace workspace, Map<TopicPartition, Long> end, long records, String applicationId,
+            Map<String, String> settings) throws Exception {
         Predicate<String> own = name -> name.contains(applicationId);
-        try (DetectionApplication application = BenchSupport.application(workspace, applicationId, Map.of())) {
+        try (DetectionApplication application = BenchSupport.application(workspace, applicationId, settings)) {
             long start = System.nanoTime();
             application.start();
             long deadline = start + PATIENCE.toNanos();
@@ -186,23 +209,34 @@ public final class StreamsThroughputBench {
                 Thread.sleep(20);
             }
             double processing = seconds(running);
-            Usage cpu = meter.stop(Map.of("app", own));
-            return new Phase(records, startup, processing, cpu, cpu.of("app"));
+            // First matching group wins: the stream thread's producer, the stream thread, the app's other threads.
+            Map<String, Predicate<String>> groups = new LinkedHashMap<>();
+            groups.put("producer", name -> own.test(name) && name.contains("-producer"));
+            groups.put("stream", name -> own.test(name) && name.contains("StreamThread"));
+            groups.put("other", own);
+            Usage cpu = meter.stop(groups);
+            return new Phase(records, startup, processing, cpu, cpu.of("producer") + cpu.of("stream") + cpu.of("other"));
         }
     }
 
-    /** What the app phases wrote, read_committed: one health record per sample, and no alert from a healthy fleet. */
-    private static void verifyOutputs(Workspace workspace, long expectedHealth) throws Exception {
-        long health = countCommitted(workspace, BenchSupport.topics().health());
-        long alerts = countCommitted(workspace, BenchSupport.topics().alerts());
-        System.out.printf("outputs (read_committed): %d health records (expected %d, one per sample per app phase), %d alerts (expected 0)%n",
-                health, expectedHealth, alerts);
-        if (health != expectedHealth || alerts != 0) {
+    /**
+     * What the app phases wrote, read_committed: a health record for every device (one per device per
+     * phase with the default health-refresh-after, since the polls span less than a minute of sample
+     * time; one per sample with 0s), never more than one per sample, and no alert from a healthy fleet.
+     */
+    private static void verifyOutputs(Workspace workspace, int devices, long samples, int rounds) throws Exception {
+        Set<String> keys = new HashSet<>();
+        long health = readCommitted(workspace, BenchSupport.topics().health(), key -> keys.add(new String(key, StandardCharsets.UTF_8)));
+        long alerts = readCommitted(workspace, BenchSupport.topics().alerts(), key -> { });
+        System.out.printf("outputs (read_committed): %d health records of %d devices over %d app phases (%.2f per sample), %d alerts (expected 0)%n",
+                health, keys.size(), rounds, (double) health / (samples * rounds), alerts);
+        if (keys.size() != devices || health < (long) devices * rounds || health > samples * rounds || alerts != 0) {
             throw new IllegalStateException("the app did not produce what the healthy fleet should give");
         }
     }
 
-    private static long countCommitted(Workspace workspace, String topic) throws Exception {
+    /** Reads {@code topic} to its end, read_committed; returns the record count and hands each key to {@code keys}. */
+    private static long readCommitted(Workspace workspace, String topic, Consumer<byte[]> keys) throws Exception {
         Map<TopicPartition, Long> end = BenchSupport.endOffsets(workspace.admin, topic);
         Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, workspace.broker.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
@@ -213,7 +247,10 @@ public final class StreamsThroughputBench {
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             // Transaction markers take offsets too: read until every position reaches its end offset.
             while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-                count += consumer.poll(Duration.ofMillis(200)).count();
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    keys.accept(record.key());
+                    count++;
+                }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("cannot read " + topic + " to its end");
                 }

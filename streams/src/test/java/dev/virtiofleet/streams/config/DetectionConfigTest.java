@@ -27,6 +27,7 @@ class DetectionConfigTest {
         assertEquals(Duration.ZERO, config.rule(AlertKind.DEVICE_BROKEN).fireAfter("virtio-blk"));
         assertEquals(Set.of("VIRTIO_F_VERSION_1"), config.requiredFeatures());
         assertEquals(Duration.ofSeconds(60), config.deviceGoneAfter());
+        assertEquals(Duration.ofMinutes(1), config.healthRefreshAfter());
     }
 
     @Test
@@ -38,7 +39,8 @@ class DetectionConfigTest {
                 "rules.feature-violation.severity", "critical",
                 "rules.vhost-desync.enabled", "false",
                 "required-features", "VIRTIO_F_VERSION_1, VIRTIO_RING_F_EVENT_IDX",
-                "device-gone-after", "2m"));
+                "device-gone-after", "2m",
+                "health-refresh-after", "0s"));
 
         RuleSettings stall = config.rule(AlertKind.QUEUE_STALLED);
         assertEquals(Duration.ofSeconds(45), stall.fireAfter("virtio-net"));
@@ -49,6 +51,7 @@ class DetectionConfigTest {
         assertTrue(config.rule(AlertKind.DEVICE_BROKEN).enabled());
         assertEquals(Set.of("VIRTIO_F_VERSION_1", "VIRTIO_RING_F_EVENT_IDX"), config.requiredFeatures());
         assertEquals(Duration.ofMinutes(2), config.deviceGoneAfter());
+        assertEquals(Duration.ZERO, config.healthRefreshAfter(), "0s: every sample is published");
     }
 
     @Test
@@ -60,6 +63,8 @@ class DetectionConfigTest {
         assertError("rules.device-broken.enabled", "yes", "true or false");
         assertError("rules.device-broken.severity.virtio-blk", "INFO", "only fire-after");
         assertError("device-gone-after", "0s", "positive");
+        assertError("health-refresh-after", "-1m", "not negative");
+        assertError("health-refresh-after", "hourly", "duration");
         assertError("required-features", "version one", "feature symbols");
         assertError("thresholds.stall", "30s", "unknown key");
         assertError("rules.feature-drift.resolve-after", "1m", "feature-drift takes only [enabled, severity]");

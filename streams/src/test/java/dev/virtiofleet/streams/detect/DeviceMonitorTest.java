@@ -6,6 +6,7 @@ import static dev.virtiofleet.streams.testing.Samples.poll;
 import static dev.virtiofleet.streams.testing.Samples.ring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtiofleet.avro.AlertState;
@@ -15,7 +16,9 @@ import dev.virtiofleet.streams.config.DetectionConfig;
 import dev.virtiofleet.streams.observe.InvalidSampleException;
 import dev.virtiofleet.streams.observe.SnapshotReader;
 import dev.virtiofleet.streams.testing.Samples;
+import dev.virtiofleet.qapi.features.FeatureSet;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -70,5 +73,20 @@ class DeviceMonitorTest {
         Outcome second = step(poll(HUNG_BLK, 1));
         assertTrue(((Outcome.Tracked) first).featureReport().isPresent());
         assertTrue(((Outcome.Tracked) second).featureReport().isEmpty());
+    }
+
+    @Test
+    void theHostFeatureDigestIgnoresOrderAndSeesEveryDifference() {
+        FeatureSet set = new FeatureSet(new LinkedHashSet<>(List.of("VIRTIO_F_VERSION_1", "VIRTIO_RING_F_EVENT_IDX", "VIRTIO_BLK_F_FLUSH")),
+                0, List.of());
+        FeatureSet reordered = new FeatureSet(new LinkedHashSet<>(List.of("VIRTIO_BLK_F_FLUSH", "VIRTIO_F_VERSION_1",
+                "VIRTIO_RING_F_EVENT_IDX")), 0, List.of());
+        FeatureSet fewer = new FeatureSet(new LinkedHashSet<>(List.of("VIRTIO_F_VERSION_1", "VIRTIO_RING_F_EVENT_IDX")), 0, List.of());
+        FeatureSet unknownBit = new FeatureSet(set.symbols(), 1L << 40, List.of());
+
+        assertEquals(DeviceMonitor.digest(set), DeviceMonitor.digest(reordered));
+        assertNotEquals(DeviceMonitor.digest(set), DeviceMonitor.digest(fewer));
+        assertNotEquals(DeviceMonitor.digest(set), DeviceMonitor.digest(unknownBit));
+        assertNotEquals(0, DeviceMonitor.digest(FeatureSet.EMPTY), "0 means nothing reported yet");
     }
 }

@@ -4,6 +4,7 @@ import static dev.virtiofleet.streams.testing.Samples.BLK;
 import static dev.virtiofleet.streams.testing.Samples.RUNNING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,10 @@ import dev.virtiofleet.avro.VhostDeviceProtocols;
 import dev.virtiofleet.avro.VhostStatus;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.streams.testing.Samples;
+import dev.virtiofleet.avro.VirtioDeviceFeatures;
+import dev.virtiofleet.qapi.features.FeatureSet;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
@@ -65,5 +70,26 @@ class SnapshotReaderTest {
         QueueView queue = SnapshotReader.read(vhost).queues().getFirst();
         assertEquals(OptionalInt.of(4801), queue.usedIdx(), "QEMU's own used-idx is stale while vhost runs the ring");
         assertTrue(queue.inuse().isEmpty());
+    }
+
+    @Test
+    void equalFeatureWordsGiveOneSharedSetAndADifferentWordItsOwn() throws InvalidSampleException {
+        VirtioDeviceFeatures host = BLK_SAMPLE.getStatus().getHostFeatures();
+        // A copy decoded apart from the first: equal lists, other objects.
+        VirtioDeviceFeatures copy = VirtioDeviceFeatures.newBuilder(host).setTransports(new ArrayList<>(host.getTransports()))
+                .setDevFeatures(new ArrayList<>(host.getDevFeatures())).build();
+        VirtioDeviceFeatures fewer = VirtioDeviceFeatures.newBuilder(host)
+                .setDevFeatures(host.getDevFeatures().subList(1, host.getDevFeatures().size())).build();
+        VirtioDeviceFeatures unknownBit = VirtioDeviceFeatures.newBuilder(host).setUnknownDevFeatures(host.getUnknownDevFeatures() | 1L << 50).build();
+
+        FeatureSet first = SnapshotReader.features(host);
+        assertSame(first, SnapshotReader.features(copy));
+        assertEquals(new LinkedHashSet<>(host.getTransports()) {{ addAll(host.getDevFeatures()); }}, first.symbols());
+        FeatureSet other = SnapshotReader.features(fewer);
+        assertEquals(first.symbols().size() - 1, other.symbols().size());
+        assertFalse(other.contains(host.getDevFeatures().getFirst()));
+        assertEquals(host.getUnknownDevFeatures() | 1L << 50, SnapshotReader.features(unknownBit).unknownBits());
+        assertEquals(host.getUnknownDevFeatures(), first.unknownBits(), "the transcript's unnamed bit 40");
+        assertThrows(UnsupportedOperationException.class, () -> first.symbols().add("VIRTIO_F_RING_RESET"), "shared, so immutable");
     }
 }

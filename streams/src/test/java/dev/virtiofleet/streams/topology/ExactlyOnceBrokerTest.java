@@ -118,6 +118,53 @@ class ExactlyOnceBrokerTest {
     }
 
     @Test
+    void aDeviceThatFallsSilentAcrossARestartIsStillRetired() throws Exception {
+        Topics topics = createTopics("silent.");
+        // A device of the same guest whose samples go to the hung disk's partition: its samples carry
+        // that task's stream time on while the disk says nothing.
+        String hungKey = DeviceKey.of(HUNG_BLK).asString();
+        VirtioSample neighbour = Samples.RUNNING_DEVICES.stream().filter(path -> !path.equals(BLK))
+                .map(path -> Samples.of(HUNG, path, false))
+                .filter(sample -> partition(DeviceKey.of(sample).asString()) == partition(hungKey))
+                .findFirst().orElseThrow();
+        try (KafkaProducer<byte[], byte[]> producer = producer(); var alerts = committedConsumer(topics.alerts());
+                var health = committedConsumer(topics.health())) {
+            try (DetectionApplication first = start(topics, stateDirs.resolve("silent-first"), "virtio-fleet-silent-test")) {
+                for (int n = 0; n < 5; n++) {
+                    send(producer, topics, poll(HUNG_BLK, n));
+                    send(producer, topics, poll(neighbour, n));
+                }
+                assertEquals(List.of(AlertState.FIRING), states(readUntil(alerts, found -> !found.isEmpty())));
+            }
+            // A new instance on an empty state directory: the devices come back from the changelog, and
+            // with them what tells a silent one.
+            try (DetectionApplication second = start(topics, stateDirs.resolve("silent-second"), "virtio-fleet-silent-test")) {
+                for (int n = 5; n < 13; n++) {
+                    send(producer, topics, poll(neighbour, n));
+                }
+                List<VirtioAlert> seen = readUntil(alerts, found -> found.stream().anyMatch(a -> a.getState() == AlertState.RESOLVED));
+                assertEquals(List.of(AlertState.RESOLVED), states(seen));
+                assertTrue(seen.getFirst().getEvidence().getLast().getObservation().startsWith("no sample since"),
+                        seen.getFirst().getEvidence().toString());
+                Instant deadline = Instant.now().plus(PATIENCE);
+                boolean tombstoned = false;
+                while (!tombstoned && Instant.now().isBefore(deadline)) {
+                    for (var record : health.poll(Duration.ofMillis(200))) {
+                        tombstoned |= record.key().equals(hungKey) && record.value() == null;
+                    }
+                }
+                assertTrue(tombstoned, "the silent device's health record is tombstoned");
+            }
+        }
+    }
+
+    /** The samples partition (of two) the default partitioner gives a device key. */
+    private static int partition(String key) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                key.getBytes(StandardCharsets.UTF_8))) % 2;
+    }
+
+    @Test
     void killingTheProcessMidEpisodeAndMidWorkStillGivesOneFiringAndOneResolved() throws Exception {
         Topics topics = createTopics("crash.");
         Path stateDir = Files.createDirectories(stateDirs.resolve("crash"));
@@ -206,9 +253,13 @@ class ExactlyOnceBrokerTest {
     }
 
     private static DetectionApplication start(Topics topics, Path stateDir) throws Exception {
+        return start(topics, stateDir, "virtio-fleet-restart-test");
+    }
+
+    private static DetectionApplication start(Topics topics, Path stateDir, String applicationId) throws Exception {
         Files.createDirectories(stateDir);
         DetectionApplication application = new DetectionApplication(StreamsAppConfig.fromProperties(Map.of(
-                "bootstrap-servers", broker.bootstrapServers(), "application-id", "virtio-fleet-restart-test", "rest.listen", "127.0.0.1:0",
+                "bootstrap-servers", broker.bootstrapServers(), "application-id", applicationId, "rest.listen", "127.0.0.1:0",
                 "state-dir", stateDir.toString(), "topics.samples", topics.samples(), "topics.heartbeats", topics.heartbeats(),
                 "topics.alerts", topics.alerts(), "topics.health", topics.health(), "topics.dead-letters", topics.deadLetters())));
         application.start();
