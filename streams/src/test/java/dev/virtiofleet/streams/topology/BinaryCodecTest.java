@@ -63,7 +63,7 @@ class BinaryCodecTest {
             assertEquals(value, in.readZigZag());
         }
         assertEquals(127, in.readVarLong());
-        assertEquals(1, new BinaryOut().reset().size() + 1, "an empty buffer");
+        assertEquals(0, new BinaryOut().reset().size(), "an empty buffer");
         BinaryOut small = new BinaryOut();
         small.writeZigZag(-1);
         small.writeVarLong(127);
