@@ -1,10 +1,8 @@
 package dev.virtiofleet.serde;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +10,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -35,7 +32,7 @@ public final class SingleObjectWireFormat implements AvroWireFormat {
 
     private static final byte[] V1_MARKER = {(byte) 0xC3, 0x01};
     // Per thread, reused for every record it writes: the buffer grows to the largest record once.
-    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
+    private static final ThreadLocal<ReusableAvroOutput> OUTPUT = ThreadLocal.withInitial(ReusableAvroOutput::new);
 
     private final SchemaStore.Cache writerSchemas = new SchemaStore.Cache();
     private final Map<Class<?>, Writer> writers = new ConcurrentHashMap<>();
@@ -58,14 +55,12 @@ public final class SingleObjectWireFormat implements AvroWireFormat {
     @Override
     public byte[] write(String topic, SpecificRecordBase record) {
         Writer writer = writers.computeIfAbsent(record.getClass(), type -> Writer.of(record.getSchema()));
-        Output out = OUTPUT.get();
+        ReusableAvroOutput out = OUTPUT.get();
         try {
-            out.reset();
-            out.write(writer.header());
-            out.encoder = EncoderFactory.get().binaryEncoder(out, out.encoder);
-            writer.datumWriter().write(record, out.encoder);
-            out.encoder.flush();
-            return out.toByteArray();
+            BinaryEncoder encoder = out.restart(writer.header());
+            writer.datumWriter().write(record, encoder);
+            encoder.flush();
+            return out.bytesFrom(0);
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(
                     "cannot encode " + record.getSchema().getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
@@ -95,40 +90,6 @@ public final class SingleObjectWireFormat implements AvroWireFormat {
         classModel.getConversions().forEach(model::addLogicalTypeConversion);
         model.setCustomCoders(true);
         return model;
-    }
-
-    /** An unsynchronized byte buffer with the encoder that writes into it. */
-    private static final class Output extends OutputStream {
-        private byte[] buffer = new byte[4096];
-        private int count;
-        private BinaryEncoder encoder;
-
-        void reset() {
-            count = 0;
-        }
-
-        @Override
-        public void write(int b) {
-            ensure(1);
-            buffer[count++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) {
-            ensure(length);
-            System.arraycopy(bytes, offset, buffer, count, length);
-            count += length;
-        }
-
-        byte[] toByteArray() {
-            return Arrays.copyOf(buffer, count);
-        }
-
-        private void ensure(int more) {
-            if (count + more > buffer.length) {
-                buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, count + more));
-            }
-        }
     }
 
     @Override

@@ -2,20 +2,18 @@ package dev.virtiofleet.sim.load;
 
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.serde.FleetSerdes;
+import dev.virtiofleet.serde.ReusableAvroOutput;
 import dev.virtiofleet.serde.SingleObjectWireFormat;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.Encoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
 
 /**
@@ -37,7 +35,7 @@ public final class SampleEncoder {
             Schema.Type.DOUBLE, Schema.Type.BOOLEAN);
 
     private final FieldWriter writer = new FieldWriter();
-    private final Output out = new Output();
+    private final ReusableAvroOutput out = new ReusableAvroOutput();
     private BinaryEncoder encoder;
 
     /** One device's previous sample: its fields' values and their encodings, and its Kafka key. */
@@ -76,9 +74,7 @@ public final class SampleEncoder {
     /** The sample's record bytes; {@code device} is its device's state, the same one for each of its samples. */
     public byte[] encode(VirtioSample sample, Device device) {
         try {
-            out.reset();
-            out.write(HEADER, 0, HEADER.length);
-            encoder = EncoderFactory.get().binaryEncoder(out, encoder);
+            encoder = out.restart(HEADER);
             for (Schema.Field field : FIELDS) {
                 int i = field.pos();
                 Object value = sample.get(i);
@@ -95,7 +91,7 @@ public final class SampleEncoder {
                 }
             }
             encoder.flush();
-            return out.toByteArray();
+            return out.bytesFrom(0);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode the sample of " + sample.getDevicePath(), e);
         }
@@ -129,10 +125,10 @@ public final class SampleEncoder {
     /** Writes {@code value} as Avro writes a value of {@code schema}, and returns the bytes that took. */
     private byte[] written(Schema schema, Object value) throws IOException {
         encoder.flush();
-        int start = out.count;
+        int start = out.size();
         writer.writeValue(schema, value, encoder);
         encoder.flush();
-        return Arrays.copyOfRange(out.buffer, start, out.count);
+        return out.bytesFrom(start);
     }
 
     /** The serde's datum writer (same model and encoders), for one value at a time. */
@@ -143,39 +139,6 @@ public final class SampleEncoder {
 
         void writeValue(Schema schema, Object value, Encoder to) throws IOException {
             write(schema, value, to);
-        }
-    }
-
-    /** An unsynchronized, reused byte buffer. */
-    private static final class Output extends OutputStream {
-        private byte[] buffer = new byte[4096];
-        private int count;
-
-        void reset() {
-            count = 0;
-        }
-
-        @Override
-        public void write(int b) {
-            ensure(1);
-            buffer[count++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) {
-            ensure(length);
-            System.arraycopy(bytes, offset, buffer, count, length);
-            count += length;
-        }
-
-        byte[] toByteArray() {
-            return Arrays.copyOf(buffer, count);
-        }
-
-        private void ensure(int more) {
-            if (count + more > buffer.length) {
-                buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, count + more));
-            }
         }
     }
 }
