@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 # name|module|class|what it measures (default arguments)
 BENCHMARKS=(
-  "streams-throughput|streams|dev.virtiofleet.streams.bench.StreamsThroughputBench|samples/s through the detection topology vs a consume+decode floor [devices=10000 polls=6 rounds=2]"
+  "streams-throughput|streams|dev.virtiofleet.streams.bench.StreamsThroughputBench|samples/s through the detection topology vs a consume+decode floor [devices=10000 polls=6 rounds=2 key=value...: app settings]"
   "detection-latency|streams|dev.virtiofleet.streams.bench.DetectionLatencyBench|first stalled sample to FIRING on virtio.alerts, p50/p99 vs ideal [devices=2000 stalls=100 poll=1s threshold=5s]"
   "state-size|streams|dev.virtiofleet.streams.bench.StateSizeBench|device store bytes per device and for 60,000 queues [queues=60000 polls=3]"
   "sweep-cost|agent|dev.virtiofleet.agent.bench.SweepCostBenchmark|agent QMP sweep of a real paused QEMU vs a raw pipelined client; needs qemu-system-x86_64 [rounds=5 sweeps=200]"
