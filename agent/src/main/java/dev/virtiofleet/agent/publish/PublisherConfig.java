@@ -11,7 +11,7 @@ import java.util.Map;
  * How samples reach Kafka.
  *
  * @param topic where samples go (default {@code virtio.samples})
- * @param kafka standard Kafka producer properties, passed through: {@code bootstrap.servers}
+ * @param kafka standard Kafka producer properties (not {@code transactional.id}: see below), passed through: {@code bootstrap.servers}
  *     (required) and any TLS/SASL settings ({@code security.protocol}, {@code ssl.*}, {@code sasl.*})
  * @param transactionalId Kafka transactional id of this agent's sample producer: stable across
  *     restarts (a new run aborts what the previous one left uncommitted) and unique per host
@@ -51,6 +51,9 @@ public record PublisherConfig(
         kafka = Map.copyOf(kafka);
         if (!kafka.containsKey("bootstrap.servers")) {
             throw new ConfigException("kafka.bootstrap.servers", null, "host:port[,host:port] of the Kafka cluster");
+        }
+        if (kafka.containsKey("transactional.id")) {
+            throw new IllegalArgumentException("transactional.id goes in transactionalId, not among the producer properties");
         }
         if (transactionalId == null || transactionalId.isBlank()) {
             throw new ConfigException("kafka.transactional.id", transactionalId, "a transactional id unique to this agent");

@@ -90,10 +90,10 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         // Retry for as long as the outage lasts; the spool, not a timeout, bounds what is held.
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.sendBlockTimeout().toMillis());
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
         // A crashed agent's open transaction holds read_committed consumers back until it times out.
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) PublisherConfig.TRANSACTION_TIMEOUT.toMillis());
         props.putAll(config.kafka());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
         return props;
     }
 

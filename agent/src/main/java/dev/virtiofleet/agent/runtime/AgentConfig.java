@@ -17,6 +17,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -133,12 +135,14 @@ public record AgentConfig(String hostId, DiscoveryConfig discovery, PollConfig p
         ConfigSection publish = root.section("publish");
         ConfigSection heartbeat = root.section("heartbeat");
         ConfigSection metrics = root.section("metrics");
-        var kafka = root.scalars("kafka");
+        Map<String, String> kafka = new HashMap<>(root.scalars("kafka"));
+        // The sample producer's alone: the heartbeat producer must not share it (it would fence the samples').
+        Optional<String> transactionalId = Optional.ofNullable(kafka.remove("transactional.id"));
         PublisherConfig publishDefaults = PublisherConfig.defaults("unused", DEFAULT_SPOOL_DIR, hostId);
         PublisherConfig publishConfig = new PublisherConfig(
                 publish.text("topic", publishDefaults.topic()),
                 kafka,
-                kafka.getOrDefault("transactional.id", publishDefaults.transactionalId()),
+                transactionalId.orElse(publishDefaults.transactionalId()),
                 publish.integer("memory-queue-records", publishDefaults.memoryQueueRecords()),
                 publish.text("spool-dir").map(Path::of).orElse(DEFAULT_SPOOL_DIR),
                 publish.bytes("spool-max-bytes", publishDefaults.spoolMaxBytes()),

@@ -45,8 +45,6 @@ final class HeartbeatSender implements AutoCloseable {
 
     private static Map<String, Object> producerProperties(Map<String, String> kafka, Duration interval) {
         Map<String, Object> props = new HashMap<>(kafka);
-        // The samples' transactional id is theirs alone: a second producer with it would fence them.
-        props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         // A heartbeat must not hold up the next one: give up on the cluster's metadata within an interval.
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(Math.max(interval.toMillis(), 100), 5_000));
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);

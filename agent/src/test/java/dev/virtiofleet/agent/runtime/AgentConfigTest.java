@@ -45,6 +45,15 @@ class AgentConfigTest {
         assertEquals(Optional.of(new InetSocketAddress("127.0.0.1", 9464)), config.metricsListen());
         assertEquals(Map.of("bootstrap.servers", "localhost:9092"), config.publish().kafka());
         assertTrue(!config.hostId().isBlank(), "host id defaults to the host name");
+        assertEquals("virtio-fleet-agent-" + config.hostId(), config.publish().transactionalId());
+    }
+
+    @Test
+    void theTransactionalIdIsTheSampleProducersAlone() throws Exception {
+        AgentConfig config = AgentConfig.parse(minimal() + "  transactional.id: fleet-a-hv-07\n", "test.yaml");
+        assertEquals("fleet-a-hv-07", config.publish().transactionalId());
+        assertEquals(Map.of("bootstrap.servers", "localhost:9092"), config.publish().kafka(),
+                "not among the properties the heartbeat producer shares");
     }
 
     @Test
