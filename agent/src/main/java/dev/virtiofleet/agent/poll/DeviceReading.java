@@ -21,7 +21,7 @@ final class DeviceReading {
     private final VirtioInfo device;
     private final Map<Integer, QueueSample.Builder> queues = new TreeMap<>();
     private final List<CommandError> errors = new ArrayList<>();
-    private Optional<VirtioStatus> status = Optional.empty();
+    private Optional<DecodedStatus> status = Optional.empty();
     private Instant statusReadAt;
     private long firstSentNanos = Long.MAX_VALUE;
     private long lastAnsweredNanos = Long.MIN_VALUE;
@@ -40,7 +40,7 @@ final class DeviceReading {
     }
 
     Optional<VirtioStatus> status() {
-        return status;
+        return status.map(DecodedStatus::read);
     }
 
     void timing(long sentNanos, long answeredNanos) {
@@ -48,7 +48,7 @@ final class DeviceReading {
         lastAnsweredNanos = Math.max(lastAnsweredNanos, answeredNanos);
     }
 
-    void status(VirtioStatus value, Instant readAt) {
+    void status(DecodedStatus value, Instant readAt) {
         status = Optional.of(value);
         statusReadAt = readAt;
     }
@@ -93,7 +93,7 @@ final class DeviceReading {
                 .setVmRunning(context.runState().map(RunState::running).orElse(null))
                 .setDevicePath(device.path())
                 .setDeviceName(device.name())
-                .setStatus(status.map(QapiToAvro::status).orElse(null))
+                .setStatus(status.map(DecodedStatus::published).orElse(null))
                 .setQueues(queues.values().stream().map(QueueSample.Builder::build).toList())
                 .setErrors(List.copyOf(errors))
                 .build();

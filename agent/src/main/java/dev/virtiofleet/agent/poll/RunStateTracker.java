@@ -1,5 +1,7 @@
 package dev.virtiofleet.agent.poll;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.virtiofleet.agent.qmp.QmpEvent;
 import dev.virtiofleet.agent.qmp.QmpOutcome;
 import java.util.Optional;
@@ -43,9 +45,9 @@ final class RunStateTracker {
         if (stateEvents != mark) {
             return;
         }
-        if (outcome instanceof QmpOutcome.Reply reply && reply.value().path("status").isTextual()) {
-            current = Optional.of(new RunState(reply.value().get("status").asText(),
-                    reply.value().path("running").asBoolean(false)));
+        JsonNode status = outcome instanceof QmpOutcome.Reply reply ? reply.value().tree() : MissingNode.getInstance();
+        if (status.path("status").isTextual()) {
+            current = Optional.of(new RunState(status.get("status").asText(), status.path("running").asBoolean(false)));
         } else {
             current = Optional.empty();
         }

@@ -1,5 +1,6 @@
 package dev.virtiofleet.agent.poll;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.virtiofleet.agent.qmp.AvailableCommands;
 import dev.virtiofleet.agent.qmp.QmpClientConfig;
 import dev.virtiofleet.agent.qmp.QmpCommand;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
@@ -59,6 +61,8 @@ public final class VmPoller implements AutoCloseable {
     private final VmIdentity identity;
     private final Optional<AvailableCommands> commands;
     private final QueueProgress progress = new QueueProgress();
+    private final ReplyMemo<String, DecodedStatus> statuses = new ReplyMemo<>();
+    private final ReplyMemo<String, List<VirtioInfo>> deviceList = new ReplyMemo<>();
     private final SweepPolicy policy;
     private long sweeps;
 
@@ -69,12 +73,11 @@ public final class VmPoller implements AutoCloseable {
         this.runState = runState;
         this.run = run;
         this.clock = clock;
-        CompletableFuture<QmpOutcome> name = sendCounted(QmpCommand.of(ReadOnlyCommands.QUERY_NAME));
-        CompletableFuture<QmpOutcome> uuid = sendCounted(QmpCommand.of(ReadOnlyCommands.QUERY_UUID));
-        CompletableFuture<QmpOutcome> available = sendCounted(QmpCommand.of(ReadOnlyCommands.QUERY_COMMANDS));
-        this.identity = new VmIdentity(text(await(name), "name"), text(await(uuid), "UUID").filter(VmPoller::isSetUuid));
-        this.commands = await(available) instanceof QmpOutcome.Reply reply
-                ? Optional.of(AvailableCommands.fromQueryCommands(reply.value())) : Optional.empty();
+        List<CompletableFuture<QmpOutcome>> asked = sendCounted(List.of(QmpCommand.of(ReadOnlyCommands.QUERY_NAME),
+                QmpCommand.of(ReadOnlyCommands.QUERY_UUID), QmpCommand.of(ReadOnlyCommands.QUERY_COMMANDS)));
+        this.identity = new VmIdentity(text(await(asked.get(0)), "name"), text(await(asked.get(1)), "UUID").filter(VmPoller::isSetUuid));
+        this.commands = await(asked.get(2)) instanceof QmpOutcome.Reply reply
+                ? Optional.of(AvailableCommands.fromQueryCommands(reply.value().tree())) : Optional.empty();
     }
 
     /** Connects, learns the VM's identity and which commands it offers. */
@@ -132,6 +135,8 @@ public final class VmPoller implements AutoCloseable {
     /** One sweep's state; phases add to it and any of them may end it. */
     private final class Sweep {
         private final List<DeviceReading> devices = new ArrayList<>();
+        /** Commands of the current phase not written yet: a phase goes out in one write. */
+        private final List<Sent> unsent = new ArrayList<>();
         private Optional<SweepOutcome> interruption = Optional.empty();
         private final boolean census;
         private final boolean idleProbe;
@@ -152,7 +157,7 @@ public final class VmPoller implements AutoCloseable {
             }
             List<VirtioInfo> infos;
             try {
-                infos = READER.virtioDevices(reply.value());
+                infos = deviceList.decode(QapiReader.X_QUERY_VIRTIO, reply.value(), json -> READER.virtioDevices(json.tree()));
             } catch (QapiDecodeException e) {
                 return new SweepOutcome.Unpollable("device list does not decode: " + e.getMessage());
             }
@@ -162,7 +167,9 @@ public final class VmPoller implements AutoCloseable {
             if (interruption.isEmpty()) {
                 readQueues();
             }
-            progress.endSweep(infos.stream().map(VirtioInfo::path).collect(Collectors.toSet()));
+            Set<String> paths = infos.stream().map(VirtioInfo::path).collect(Collectors.toSet());
+            progress.endSweep(paths);
+            statuses.retainOnly(paths);
             return finish();
         }
 
@@ -186,7 +193,9 @@ public final class VmPoller implements AutoCloseable {
                 sent.add(send(QmpCommand.forDevice(QapiReader.X_QUERY_VIRTIO_STATUS, device.path()), Optional.of(device)));
             }
             for (Sent status : sent) {
-                status.decode(READER::virtioStatus).ifPresent(value -> status.device().orElseThrow().status(value, clock.instant()));
+                DeviceReading device = status.device().orElseThrow();
+                status.decode(json -> statuses.decode(device.path(), json, changed -> DecodedStatus.of(READER.virtioStatus(changed.tree()))))
+                        .ifPresent(value -> device.status(value, clock.instant()));
             }
         }
 
@@ -224,7 +233,7 @@ public final class VmPoller implements AutoCloseable {
             }
             List<ElementProbe> probes = new ArrayList<>();
             for (QueueRead read : statuses) {
-                Optional<VirtQueueStatus> value = read.sent().decode(READER::queueStatus);
+                Optional<VirtQueueStatus> value = read.sent().decode(json -> READER.queueStatus(json.tree()));
                 value.ifPresent(s -> read.device().queueStatus(read.queue(), s));
                 if (value.isPresent()) {
                     QueueProgress.Reading reading = progress.record(read.device().path(), read.queue(), value.get());
@@ -269,9 +278,9 @@ public final class VmPoller implements AutoCloseable {
             int q = read.queue();
             switch (read.sent().command().execute()) {
                 case QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT ->
-                        read.sent().decode(READER::queueElement).ifPresent(e -> device.element(q, e));
+                        read.sent().decode(json -> READER.queueElement(json.tree())).ifPresent(e -> device.element(q, e));
                 case QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS ->
-                        read.sent().decode(READER::vhostQueueStatus).ifPresent(v -> device.vhostQueueStatus(q, v));
+                        read.sent().decode(json -> READER.vhostQueueStatus(json.tree())).ifPresent(v -> device.vhostQueueStatus(q, v));
                 default -> throw new IllegalStateException("not a follow-up query: " + read.sent().command());
             }
         }
@@ -288,10 +297,22 @@ public final class VmPoller implements AutoCloseable {
         }
 
         private Sent send(QmpCommand command, Optional<DeviceReading> device) {
-            long sentAt = System.nanoTime();
-            CompletableFuture<Answered> answer = sendCounted(command)
-                    .thenApply(outcome -> new Answered(outcome, System.nanoTime()));
-            return new Sent(this, command, device, sentAt, answer);
+            Sent sent = new Sent(this, command, device, System.nanoTime(), new CompletableFuture<>());
+            unsent.add(sent);
+            return sent;
+        }
+
+        /** Writes the phase's commands; the first wait for an answer does it, so none can wait unwritten. */
+        void flush() {
+            if (unsent.isEmpty()) {
+                return;
+            }
+            List<CompletableFuture<QmpOutcome>> outcomes = sendCounted(unsent.stream().map(Sent::command).toList());
+            for (int i = 0; i < outcomes.size(); i++) {
+                CompletableFuture<Answered> answer = unsent.get(i).answer();
+                outcomes.get(i).thenAccept(outcome -> answer.complete(new Answered(outcome, System.nanoTime())));
+            }
+            unsent.clear();
         }
 
         void countDecodeFailure() {
@@ -321,16 +342,12 @@ public final class VmPoller implements AutoCloseable {
     /** A queue whose element is wanted after its status reading. */
     private record ElementProbe(DeviceReading device, int queue, QueueProgress.Reading reading) {}
 
-    @FunctionalInterface
-    private interface Decoder<T> {
-        T decode(com.fasterxml.jackson.databind.JsonNode reply) throws QapiDecodeException;
-    }
-
     /** A command in flight, and where its answer belongs. */
     private record Sent(Sweep sweep, QmpCommand command, Optional<DeviceReading> device, long sentNanos,
             CompletableFuture<Answered> answer) {
 
         QmpOutcome await() throws InterruptedException {
+            sweep.flush();
             Answered answered;
             try {
                 answered = answer.get();
@@ -343,7 +360,7 @@ public final class VmPoller implements AutoCloseable {
         }
 
         /** The decoded reply; anything else becomes an error of the device's sample. */
-        <T> Optional<T> decode(Decoder<T> decoder) throws InterruptedException {
+        <T> Optional<T> decode(ReplyMemo.Decoder<T> decoder) throws InterruptedException {
             QmpOutcome outcome = await();
             DeviceReading target = device.orElseThrow();
             if (outcome instanceof QmpOutcome.Reply reply) {
@@ -361,11 +378,14 @@ public final class VmPoller implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<QmpOutcome> sendCounted(QmpCommand command) {
+    private List<CompletableFuture<QmpOutcome>> sendCounted(List<QmpCommand> commands) {
         long sentAt = System.nanoTime();
-        CompletableFuture<QmpOutcome> outcome = connection.send(command);
-        outcome.thenAccept(o -> run.completed(command.execute(), o, Duration.ofNanos(System.nanoTime() - sentAt)));
-        return outcome;
+        List<CompletableFuture<QmpOutcome>> outcomes = connection.sendAll(commands);
+        for (int i = 0; i < commands.size(); i++) {
+            String execute = commands.get(i).execute();
+            outcomes.get(i).thenAccept(o -> run.completed(execute, o, Duration.ofNanos(System.nanoTime() - sentAt)));
+        }
+        return outcomes;
     }
 
     private QemuVersion qemuVersion() {
@@ -382,9 +402,11 @@ public final class VmPoller implements AutoCloseable {
     }
 
     private static Optional<String> text(QmpOutcome outcome, String member) {
-        return outcome instanceof QmpOutcome.Reply reply && reply.value().path(member).isTextual()
-                && !reply.value().get(member).asText().isEmpty()
-                ? Optional.of(reply.value().get(member).asText()) : Optional.empty();
+        if (outcome instanceof QmpOutcome.Reply reply && reply.value().tree().path(member) instanceof TextNode text
+                && !text.asText().isEmpty()) {
+            return Optional.of(text.asText());
+        }
+        return Optional.empty();
     }
 
     // QEMU reports the nil UUID when none was configured.

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,18 +157,51 @@ public final class QmpConnection implements AutoCloseable {
      * @throws CommandNotAllowedException if the command is not read-only; nothing is written then
      */
     public CompletableFuture<QmpOutcome> send(QmpCommand command, Duration deadline) {
-        ReadOnlyCommands.require(command);
+        return sendAll(List.of(command), deadline).getFirst();
+    }
+
+    /** {@link #sendAll(List, Duration)} with the configured {@link QmpClientConfig#commandDeadline()}. */
+    public List<CompletableFuture<QmpOutcome>> sendAll(List<QmpCommand> commands) {
+        return sendAll(commands, config.commandDeadline());
+    }
+
+    /**
+     * Queues {@code commands} to be written together, in order (a sweep's phase goes to the monitor
+     * in one write rather than one per command), each with its own deadline and outcome as {@link
+     * #send(QmpCommand, Duration)} gives it.
+     *
+     * @throws CommandNotAllowedException if any of them is not read-only; none is written then
+     */
+    public List<CompletableFuture<QmpOutcome>> sendAll(List<QmpCommand> commands, Duration deadline) {
+        commands.forEach(ReadOnlyCommands::require);
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException("a command deadline must be positive, got " + deadline);
         }
-        CompletableFuture<QmpOutcome> outcome = new CompletableFuture<>();
-        long id;
+        if (commands.isEmpty()) {
+            return List.of();
+        }
+        List<CompletableFuture<QmpOutcome>> outcomes = new ArrayList<>(commands.size());
+        long[] ids = new long[commands.size()];
+        ByteArrayOutputStream lines = new ByteArrayOutputStream(128 * commands.size());
         // Ids enter the outbox in the order they are taken, so "written up to id N" is meaningful.
         synchronized (outbox) {
-            id = lastId.incrementAndGet();
-            pending.put(id, outcome);
-            outbox.add(new Outgoing(id, encode(command, id)));
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = lastId.incrementAndGet();
+                CompletableFuture<QmpOutcome> outcome = new CompletableFuture<>();
+                pending.put(ids[i], outcome);
+                lines.writeBytes(encode(commands.get(i), ids[i]));
+                outcomes.add(outcome);
+            }
+            outbox.add(new Outgoing(ids[ids.length - 1], lines.toByteArray()));
         }
+        String closed = closeReason.get();
+        for (int i = 0; i < commands.size(); i++) {
+            watch(ids[i], outcomes.get(i), commands.get(i), deadline, closed);
+        }
+        return outcomes;
+    }
+
+    private void watch(long id, CompletableFuture<QmpOutcome> outcome, QmpCommand command, Duration deadline, String closed) {
         outcome.whenComplete((result, failure) -> {
             pending.remove(id);
             if (result instanceof QmpOutcome.Timeout && id > writtenUpTo.get()) {
@@ -176,15 +210,13 @@ public final class QmpConnection implements AutoCloseable {
             }
         });
         outcome.completeOnTimeout(new QmpOutcome.Timeout(deadline), deadline.toNanos(), TimeUnit.NANOSECONDS);
-        String closed = closeReason.get();
         if (closed != null) {
             outcome.complete(new QmpOutcome.ConnectionLost(closed));
         }
-        return outcome;
     }
 
-    /** A command's wire bytes, with its id. */
-    private record Outgoing(long id, byte[] line) {}
+    /** Commands' wire bytes, up to and including the command with id {@code lastId}. */
+    private record Outgoing(long lastId, byte[] lines) {}
 
     private static byte[] encode(QmpCommand command, long id) {
         try {
@@ -262,8 +294,8 @@ public final class QmpConnection implements AutoCloseable {
                 // Everything queued meanwhile goes out in the same write: pipelining without a syscall per command.
                 outbox.drainTo(batch);
                 joined.reset();
-                batch.forEach(outgoing -> joined.writeBytes(outgoing.line()));
-                long last = batch.getLast().id();
+                batch.forEach(outgoing -> joined.writeBytes(outgoing.lines()));
+                long last = batch.getLast().lastId();
                 batch.clear();
                 ByteBuffer bytes = ByteBuffer.wrap(joined.toByteArray());
                 while (bytes.hasRemaining()) {
@@ -300,6 +332,12 @@ public final class QmpConnection implements AutoCloseable {
         if (isBlank(line)) {
             return;
         }
+        Optional<PlainReply> plain = greeting.isDone() ? PlainReply.scan(JSON.getFactory(), line) : Optional.empty();
+        if (plain.isPresent()) {
+            complete(plain.get().id(), new QmpOutcome.Reply(plain.get().value()),
+                    () -> Abbreviate.text(new String(line, StandardCharsets.UTF_8)));
+            return;
+        }
         JsonNode message;
         try {
             message = JSON.readTree(line);
@@ -329,23 +367,31 @@ public final class QmpConnection implements AutoCloseable {
 
     private void complete(JsonNode reply) throws QmpProtocolException {
         JsonNode id = reply.get("id");
-        if (id == null || !id.canConvertToExactIntegral() || id.asLong() < 1 || id.asLong() > lastId.get()) {
+        if (id == null || !id.canConvertToExactIntegral()) {
             throw new QmpProtocolException("reply with an id this connection never sent ("
                     + (id == null ? "no id" : "id " + Abbreviate.json(id)) + "): " + Abbreviate.json(reply));
         }
-        CompletableFuture<QmpOutcome> outcome = pending.get(id.asLong());
-        if (outcome == null) {
+        QmpOutcome outcome;
+        if (reply.has("return")) {
+            outcome = new QmpOutcome.Reply(RawJson.of(reply.get("return").toString().getBytes(StandardCharsets.UTF_8)));
+        } else {
+            JsonNode error = reply.get("error");
+            outcome = new QmpOutcome.QmpError(error.path("class").asText("(no class)"), error.path("desc").asText("(no description)"));
+        }
+        complete(id.asLong(), outcome, () -> Abbreviate.json(reply));
+    }
+
+    private void complete(long id, QmpOutcome outcome, Supplier<String> reply) throws QmpProtocolException {
+        if (id < 1 || id > lastId.get()) {
+            throw new QmpProtocolException("reply with an id this connection never sent (id " + id + "): " + reply.get());
+        }
+        CompletableFuture<QmpOutcome> waiting = pending.get(id);
+        if (waiting == null) {
             // Ours, but its deadline passed: the caller already has a Timeout.
             LOG.debug("late reply from {} for id {} dropped", endpoint.describe(), id);
             return;
         }
-        if (reply.has("return")) {
-            outcome.complete(new QmpOutcome.Reply(reply.get("return")));
-        } else {
-            JsonNode error = reply.get("error");
-            outcome.complete(new QmpOutcome.QmpError(error.path("class").asText("(no class)"),
-                    error.path("desc").asText("(no description)")));
-        }
+        waiting.complete(outcome);
     }
 
     private QmpEvent event(JsonNode message) {

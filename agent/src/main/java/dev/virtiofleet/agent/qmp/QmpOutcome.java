@@ -1,13 +1,12 @@
 package dev.virtiofleet.agent.qmp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 
 /** What became of one command. Every command ends in exactly one of these; none is an exception. */
 public sealed interface QmpOutcome {
 
     /** QEMU answered with a {@code return} value. */
-    record Reply(JsonNode value) implements QmpOutcome {}
+    record Reply(RawJson value) implements QmpOutcome {}
 
     /** QEMU answered with an {@code error}: its class (GenericError, CommandNotFound, ...) and desc. */
     record QmpError(String errorClass, String description) implements QmpOutcome {}

@@ -43,7 +43,7 @@ import org.apache.kafka.clients.admin.NewTopic;
  * Heap: used after a full GC once the cycles are done, and the peak of the heap pools during the
  * cycles (collected or not). Goals: CPU at most 5 % of one core, heap at most 256 MiB.
  *
- * <p>Run: see {@code agent/BENCHMARKS.md}; arguments {@code [vms] [cycles] [interval-seconds] [census-every]}.
+ * <p>Run: see {@code agent/BENCHMARKS.md}; arguments {@code [vms] [cycles] [interval-seconds] [census-every] [warm-up-sweeps]}.
  */
 public final class HostScaleBenchmark {
     private HostScaleBenchmark() {}
@@ -53,8 +53,9 @@ public final class HostScaleBenchmark {
         int cycles = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         Duration interval = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 10);
         int censusEvery = args.length > 3 ? Integer.parseInt(args[3]) : 1;
-        System.out.printf("host scale: %d simulated VMs, %d cycles of %s, agent at poll.census-every %d (the floor sends full sweeps); "
-                + "start: %s%n", vms, cycles, interval, censusEvery, BenchMachine.load());
+        int warmUpSweeps = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        System.out.printf("host scale: %d simulated VMs, %d cycles of %s after %d warm-up sweeps, agent at poll.census-every %d "
+                + "(the floor sends full sweeps); start: %s%n", vms, cycles, interval, warmUpSweeps, censusEvery, BenchMachine.load());
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "vf-scale");
         Process host = startHost(dir, vms);
         try {
@@ -63,13 +64,16 @@ public final class HostScaleBenchmark {
                 admin.createTopics(List.of(new NewTopic("virtio.samples", 3, (short) 1), new NewTopic("virtio.heartbeats", 1, (short) 1)))
                         .all().get();
             }
-            Figures agent = measureAgent(dir, bootstrap, vms, cycles, interval, censusEvery);
-            Figures floor = measureFloor(dir, vms, cycles, interval);
+            Figures agent = measureAgent(dir, bootstrap, vms, cycles, interval, censusEvery, warmUpSweeps);
+            Figures floor = measureFloor(dir, vms, cycles, interval, warmUpSweeps);
             System.out.printf("agent: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
                     agent.cpuPercent(), agent.cpuSeconds(), agent.wallSeconds(), agent.commands());
             System.out.printf("floor: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
                     floor.cpuPercent(), floor.cpuSeconds(), floor.wallSeconds(), floor.commands());
             System.out.printf("agent / floor CPU: %.2f%n", agent.cpuPercent() / floor.cpuPercent());
+            System.out.println("CPU by thread group, % of one core (agent | floor):");
+            agent.byThreadGroup().forEach((group, seconds) -> System.out.printf("  %-32s %6.2f | %6.2f%n", group,
+                    100 * seconds / agent.wallSeconds(), 100 * floor.byThreadGroup().getOrDefault(group, 0.0) / floor.wallSeconds()));
             System.out.printf("agent heap: %.0f MiB used after GC, %.0f MiB peak during the cycles, max heap %.0f MiB (goals: CPU <= 5 %%, heap <= 256 MiB)%n",
                     agent.heapAfterGcMiB(), agent.heapPeakMiB(), Runtime.getRuntime().maxMemory() / 1048576.0);
             System.out.println("(peak: the sum of the heap pools' peaks, an upper bound; how high it goes depends on how lazily the GC collects under the max heap)");
@@ -87,7 +91,8 @@ public final class HostScaleBenchmark {
         }
     }
 
-    private record Figures(double cpuSeconds, double wallSeconds, long commands, double heapAfterGcMiB, double heapPeakMiB) {
+    private record Figures(double cpuSeconds, double wallSeconds, long commands, double heapAfterGcMiB, double heapPeakMiB,
+            Map<String, Double> byThreadGroup) {
         double cpuPercent() {
             return 100 * cpuSeconds / wallSeconds;
         }
@@ -115,8 +120,8 @@ public final class HostScaleBenchmark {
         throw new IOException("the simulated host ended before it was ready (exit " + host.exitValue() + ")");
     }
 
-    private static Figures measureAgent(Path dir, String bootstrap, int vms, int cycles, Duration interval, int censusEvery)
-            throws Exception {
+    private static Figures measureAgent(Path dir, String bootstrap, int vms, int cycles, Duration interval, int censusEvery,
+            int warmUpSweeps) throws Exception {
         AgentConfig config = AgentConfig.parse("""
                 host-id: bench
                 discovery:
@@ -133,23 +138,25 @@ public final class HostScaleBenchmark {
                 """.formatted(dir, interval.toSeconds(), censusEvery, dir, bootstrap), "bench.yaml");
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (Agent agent = Agent.start(config, "bench")) {
-            // Warm-up: every VM connected and swept twice (JIT, connections, producer metadata), not counted.
-            awaitSweeps(agent, vms, 2, interval.multipliedBy(10));
+            // Warm-up: every VM connected and swept (JIT, connections, producer metadata), not counted.
+            awaitSweeps(agent, vms, warmUpSweeps, interval.multipliedBy(8L + warmUpSweeps));
             long commandsBefore = commands(agent);
             resetHeapPeaks();
+            Map<String, Double> threadsBefore = ThreadGroupCpu.now();
             long cpuBefore = os.getProcessCpuTime();
             long wallBefore = System.nanoTime();
             Thread.sleep(interval.multipliedBy(cycles));
             long cpu = os.getProcessCpuTime() - cpuBefore;
             long wall = System.nanoTime() - wallBefore;
+            Map<String, Double> threads = ThreadGroupCpu.between(threadsBefore, ThreadGroupCpu.now());
             long answered = commands(agent) - commandsBefore;
             double peak = heapPeakMiB();
             System.gc();
             double afterGc = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0;
-            long sampled = agent.vms().stream().filter(vm -> vm.sampledSweeps() >= 2 + cycles - 1).count();
+            long sampled = agent.vms().stream().filter(vm -> vm.sampledSweeps() >= warmUpSweeps + cycles - 1).count();
             System.out.printf("agent: %d of %d VMs swept every cycle; %d samples delivered, %d buffered, %d spooled%n", sampled, vms,
                     agent.publisherStats().delivered(), agent.publisherStats().buffered(), agent.publisherStats().spooled());
-            return new Figures(cpu / 1e9, wall / 1e9, answered, afterGc, peak);
+            return new Figures(cpu / 1e9, wall / 1e9, answered, afterGc, peak, threads);
         }
     }
 
@@ -178,7 +185,7 @@ public final class HostScaleBenchmark {
      * spreads its VMs; each cycle the sweep's commands go out in one write and the reply lines are
      * counted. No JSON is parsed, nothing is decoded, encoded or published.
      */
-    private static Figures measureFloor(Path dir, int vms, int cycles, Duration interval) throws Exception {
+    private static Figures measureFloor(Path dir, int vms, int cycles, Duration interval, int warmUpSweeps) throws Exception {
         List<String> commands = SweepCostBenchmark.sweepCommands(new QmpEndpoint.UnixSocket(dir.resolve("sockets/vm-0.qmp")));
         StringBuilder batch = new StringBuilder();
         for (int i = 0; i < commands.size(); i++) {
@@ -190,7 +197,7 @@ public final class HostScaleBenchmark {
         AtomicLong answered = new AtomicLong();
         List<Thread> clients = new ArrayList<>();
         long start = System.nanoTime();
-        long warmUpEnd = start + interval.toNanos();
+        long warmUpEnd = start + interval.multipliedBy(warmUpSweeps).toNanos();
         long end = warmUpEnd + interval.multipliedBy(cycles).toNanos();
         AtomicLong counting = new AtomicLong();
         for (int v = 0; v < vms; v++) {
@@ -201,16 +208,18 @@ public final class HostScaleBenchmark {
         }
         long sleep = warmUpEnd - System.nanoTime();
         Thread.sleep(Math.max(0, sleep / 1_000_000));
+        Map<String, Double> threadsBefore = ThreadGroupCpu.now();
         long cpuBefore = os.getProcessCpuTime();
         long wallBefore = System.nanoTime();
         Thread.sleep(Math.max(0, (end - System.nanoTime()) / 1_000_000));
         long cpu = os.getProcessCpuTime() - cpuBefore;
         long wall = System.nanoTime() - wallBefore;
+        Map<String, Double> threads = ThreadGroupCpu.between(threadsBefore, ThreadGroupCpu.now());
         for (Thread client : clients) {
             client.join();
         }
         System.out.printf("floor: %d commands per sweep, %d sweeps in the counted cycles%n", commands.size(), counting.get());
-        return new Figures(cpu / 1e9, wall / 1e9, answered.get(), 0, 0);
+        return new Figures(cpu / 1e9, wall / 1e9, answered.get(), 0, 0, threads);
     }
 
     private static void floorClient(Path socket, byte[] lines, int replies, long first, Duration interval, long end, long countFrom,

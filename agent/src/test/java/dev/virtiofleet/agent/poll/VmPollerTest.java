@@ -107,6 +107,30 @@ class VmPollerTest {
         }
     }
 
+    /** An unchanged status is not decoded again, but a changed one is never served from the last sweep. */
+    @Test
+    void aStatusThatChangesBetweenSweepsIsSampledAsItIsNow() throws Exception {
+        TranscriptReplay replay = TranscriptReplay.of(RUNNING);
+        JsonNode healthy = replay.recorded(QapiReader.X_QUERY_VIRTIO_STATUS, args(BLK)).response();
+        ObjectNode broken = (ObjectNode) healthy.deepCopy();
+        ((ObjectNode) broken.get("return")).put("broken", true);
+        try (TestQmpServer server = TestQmpServer.unix(replay);
+                VmPoller poller = VmPoller.connect(server.endpoint(), CONFIG, run, SweepPolicy.FULL, Clock.systemUTC())) {
+            VirtioSample first = byPath(poller.sweep()).get(BLK);
+            VirtioSample same = byPath(poller.sweep()).get(BLK);
+            replay.answer(QapiReader.X_QUERY_VIRTIO_STATUS, args(BLK), broken);
+            VirtioSample changed = byPath(poller.sweep()).get(BLK);
+            replay.answer(QapiReader.X_QUERY_VIRTIO_STATUS, args(BLK), healthy);
+            VirtioSample back = byPath(poller.sweep()).get(BLK);
+
+            assertFalse(first.getStatus().getBroken());
+            assertEquals(first.getStatus(), same.getStatus());
+            assertTrue(changed.getStatus().getBroken(), "the new reply is read, not the last sweep's");
+            assertEquals(first.getStatus(), back.getStatus());
+            assertEquals(4, commandsSent(server, QapiReader.X_QUERY_VIRTIO_STATUS, args(BLK)), "asked every sweep");
+        }
+    }
+
     @Test
     void aSweepPipelinesEachPhase() throws Exception {
         // The monitor answers no device status before it has all 7 requests, and no queue status

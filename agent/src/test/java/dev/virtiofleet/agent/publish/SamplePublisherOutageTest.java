@@ -75,7 +75,8 @@ class SamplePublisherOutageTest {
      */
     @Test
     void samplesInTheLogOfAnUncommittedTransactionArriveOnce(KafkaBroker broker) throws Exception {
-        PublisherConfig config = config(broker, "open-transaction", Duration.ofSeconds(5), Map.of());
+        // The agent lingers until the commit; here the records must reach the log before it.
+        PublisherConfig config = config(broker, "open-transaction", Duration.ofSeconds(5), Map.of("linger.ms", "0"));
         Samples samples = new Samples();
 
         SamplePublisher first = new SamplePublisher(config);
