@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import java.io.IOException;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,6 +83,19 @@ public final class QapiReader {
         return bind(X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, reply, mapper.constructType(VirtVhostQueueStatus.class));
     }
 
+    /**
+     * {@link #queueStatus(JsonNode)} straight from the reply's bytes: no tree is built unless the
+     * reply does not bind, and then the tree explains it exactly as the other form would.
+     */
+    public VirtQueueStatus queueStatus(byte[] json, int offset, int length) throws QapiDecodeException {
+        return bindBytes(X_QUERY_VIRTIO_QUEUE_STATUS, json, offset, length, VirtQueueStatus.class, this::queueStatus);
+    }
+
+    /** {@link #vhostQueueStatus(JsonNode)} straight from the reply's bytes, as {@link #queueStatus(byte[], int, int)}. */
+    public VirtVhostQueueStatus vhostQueueStatus(byte[] json, int offset, int length) throws QapiDecodeException {
+        return bindBytes(X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, json, offset, length, VirtVhostQueueStatus.class, this::vhostQueueStatus);
+    }
+
     public VirtioQueueElement queueElement(JsonNode reply) throws QapiDecodeException {
         JsonNode copy = reply.deepCopy();
         BitmapEncoding.normalizeQueueElement(copy);
@@ -104,6 +118,30 @@ public final class QapiReader {
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new QapiDecodeException(command, "", "unreadable reply: " + e.getMessage(), e);
         }
+    }
+
+    @FunctionalInterface
+    private interface TreeForm<T> {
+        T read(JsonNode reply) throws QapiDecodeException;
+    }
+
+    private <T> T bindBytes(String command, byte[] json, int offset, int length, Class<T> type, TreeForm<T> treeForm)
+            throws QapiDecodeException {
+        try {
+            T value = mapper.readValue(json, offset, length, type);
+            if (value != null) {
+                return value;
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // The tree form names the member and the value that did not fit.
+        }
+        JsonNode tree;
+        try {
+            tree = mapper.readTree(json, offset, length);
+        } catch (IOException e) {
+            throw new QapiDecodeException(command, "", "unreadable reply: " + e.getMessage(), e);
+        }
+        return treeForm.read(tree);
     }
 
     private static QapiDecodeException describe(String command, JsonNode reply, JsonMappingException e) {

@@ -156,6 +156,31 @@ class QapiReaderTest {
         assertTrue(guest.contains("VIRTIO_F_VERSION_1"));
     }
 
+    /** The byte form of the queue readers binds what the tree form binds and fails with its words. */
+    @Test
+    void queueStatusFromBytesReadsAndFailsLikeFromTheTree() throws Exception {
+        ObjectNode valid = blkQueueStatus();
+        assertEquals(reader.queueStatus(valid), reader.queueStatus(bytes(valid), 0, bytes(valid).length));
+        ObjectNode missing = blkQueueStatus();
+        missing.remove("used-idx");
+        ObjectNode wrongType = blkQueueStatus();
+        wrongType.put("used-idx", "6209");
+        ObjectNode outOfRange = blkQueueStatus();
+        outOfRange.put("used-idx", 70000);
+        for (JsonNode broken : List.of(missing, wrongType, outOfRange, JSON.nullNode(), JSON.createArrayNode())) {
+            QapiDecodeException fromTree = assertThrows(QapiDecodeException.class, () -> reader.queueStatus(broken));
+            byte[] json = bytes(broken);
+            QapiDecodeException fromBytes = assertThrows(QapiDecodeException.class, () -> reader.queueStatus(json, 0, json.length));
+            assertEquals(fromTree.getMessage(), fromBytes.getMessage());
+        }
+        byte[] padded = ("xx" + valid + "yy").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(reader.queueStatus(valid), reader.queueStatus(padded, 2, padded.length - 4), "reads only its range");
+    }
+
+    private static byte[] bytes(JsonNode json) {
+        return json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     @Test
     void replyWithoutReturnValueIsAnError() {
         QapiDecodeException e = assertThrows(QapiDecodeException.class, () -> reader.virtioStatus(JSON.nullNode()));

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -56,21 +57,30 @@ public final class AgentMetrics implements CommandObserver, AutoCloseable {
             .setUnit("s")
             .setExplicitBucketBoundariesAdvice(LATENCY_BUCKETS)
             .build();
+    private final Map<String, CommandAttributes> byCommand = new ConcurrentHashMap<>();
     private final LongCounter commandOutcomes = meter.counterBuilder(PREFIX + "command_outcomes")
             .setDescription("QMP command outcomes: reply, qmp_error (with the QMP error_class), timeout, connection_lost.")
             .build();
 
     @Override
     public void completed(String command, QmpOutcome outcome, Duration latency) {
-        Attributes byCommand = Attributes.of(COMMAND, command);
-        commandDuration.record(latency.toNanos() / 1e9, byCommand);
+        CommandAttributes attributes = byCommand.computeIfAbsent(command, CommandAttributes::of);
+        commandDuration.record(latency.toNanos() / 1e9, attributes.command());
         Attributes outcomeAttributes = switch (outcome) {
-            case QmpOutcome.Reply reply -> Attributes.of(COMMAND, command, OUTCOME, "reply");
+            case QmpOutcome.Reply reply -> attributes.reply();
             case QmpOutcome.QmpError error -> Attributes.of(COMMAND, command, OUTCOME, "qmp_error", ERROR_CLASS, error.errorClass());
-            case QmpOutcome.Timeout timeout -> Attributes.of(COMMAND, command, OUTCOME, "timeout");
-            case QmpOutcome.ConnectionLost lost -> Attributes.of(COMMAND, command, OUTCOME, "connection_lost");
+            case QmpOutcome.Timeout timeout -> attributes.timeout();
+            case QmpOutcome.ConnectionLost lost -> attributes.connectionLost();
         };
         commandOutcomes.add(1, outcomeAttributes);
+    }
+
+    /** A command's attribute sets, made once: thousands of commands a second share the allowlist's eleven names. */
+    private record CommandAttributes(Attributes command, Attributes reply, Attributes timeout, Attributes connectionLost) {
+        static CommandAttributes of(String command) {
+            return new CommandAttributes(Attributes.of(COMMAND, command), Attributes.of(COMMAND, command, OUTCOME, "reply"),
+                    Attributes.of(COMMAND, command, OUTCOME, "timeout"), Attributes.of(COMMAND, command, OUTCOME, "connection_lost"));
+        }
     }
 
     /**

@@ -47,7 +47,7 @@ final class QueueProgress {
         IDLE
     }
 
-    private Map<QueueKey, Memo> previous = new HashMap<>();
+    private final Map<QueueKey, Memo> previous = new HashMap<>();
     private final Map<QueueKey, Memo> current = new HashMap<>();
     private final Set<QueueKey> active = new HashSet<>();
 
@@ -98,14 +98,8 @@ final class QueueProgress {
      * to (it timed out) keep their earlier reading.
      */
     void endSweep(Set<String> listedDevices) {
-        Map<QueueKey, Memo> next = new HashMap<>();
-        previous.forEach((key, used) -> {
-            if (listedDevices.contains(key.devicePath())) {
-                next.put(key, used);
-            }
-        });
-        next.putAll(current);
-        previous = next;
+        previous.keySet().removeIf(key -> !listedDevices.contains(key.devicePath()));
+        previous.putAll(current);
         active.removeIf(key -> !listedDevices.contains(key.devicePath()));
         current.clear();
     }

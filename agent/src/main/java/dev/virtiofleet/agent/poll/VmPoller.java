@@ -137,6 +137,8 @@ public final class VmPoller implements AutoCloseable {
         private final List<DeviceReading> devices = new ArrayList<>();
         /** Commands of the current phase not written yet: a phase goes out in one write. */
         private final List<Sent> unsent = new ArrayList<>();
+        /** The last command written: the phase is answered when it is. */
+        private Optional<Sent> lastWritten = Optional.empty();
         private Optional<SweepOutcome> interruption = Optional.empty();
         private final boolean census;
         private final boolean idleProbe;
@@ -233,7 +235,7 @@ public final class VmPoller implements AutoCloseable {
             }
             List<ElementProbe> probes = new ArrayList<>();
             for (QueueRead read : statuses) {
-                Optional<VirtQueueStatus> value = read.sent().decode(json -> READER.queueStatus(json.tree()));
+                Optional<VirtQueueStatus> value = read.sent().decode(json -> json.read(READER::queueStatus));
                 value.ifPresent(s -> read.device().queueStatus(read.queue(), s));
                 if (value.isPresent()) {
                     QueueProgress.Reading reading = progress.record(read.device().path(), read.queue(), value.get());
@@ -280,7 +282,7 @@ public final class VmPoller implements AutoCloseable {
                 case QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT ->
                         read.sent().decode(json -> READER.queueElement(json.tree())).ifPresent(e -> device.element(q, e));
                 case QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS ->
-                        read.sent().decode(json -> READER.vhostQueueStatus(json.tree())).ifPresent(v -> device.vhostQueueStatus(q, v));
+                        read.sent().decode(json -> json.read(READER::vhostQueueStatus)).ifPresent(v -> device.vhostQueueStatus(q, v));
                 default -> throw new IllegalStateException("not a follow-up query: " + read.sent().command());
             }
         }
@@ -307,6 +309,7 @@ public final class VmPoller implements AutoCloseable {
             if (unsent.isEmpty()) {
                 return;
             }
+            lastWritten = Optional.of(unsent.getLast());
             List<CompletableFuture<QmpOutcome>> outcomes = sendCounted(unsent.stream().map(Sent::command).toList());
             for (int i = 0; i < outcomes.size(); i++) {
                 CompletableFuture<Answered> answer = unsent.get(i).answer();
@@ -350,6 +353,9 @@ public final class VmPoller implements AutoCloseable {
             sweep.flush();
             Answered answered;
             try {
+                // QEMU answers in order: waiting for the phase's last answer first wakes this thread
+                // once per phase, not once per reply (a command that times out ends before the last).
+                sweep.lastWritten.orElseThrow().answer().get();
                 answered = answer.get();
             } catch (ExecutionException e) {
                 throw new IllegalStateException("command futures complete with outcomes, never exceptions", e);

@@ -1,8 +1,10 @@
 package dev.virtiofleet.agent.qmp;
 
-import dev.virtiofleet.qapi.QapiReader;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.virtiofleet.qapi.QapiReader;
+import java.io.IOException;
 import java.util.Objects;
 
 /**
@@ -43,14 +45,16 @@ public record QmpCommand(String execute, ObjectNode arguments) {
         return new QmpCommand(QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, arguments);
     }
 
-    /** The wire form with the given id. */
-    ObjectNode toWire(long id) {
-        ObjectNode wire = JsonNodeFactory.instance.objectNode().put("execute", execute);
+    /** Writes the wire form with the given id (the arguments without a defensive copy: they are only read). */
+    void writeTo(JsonGenerator json, long id) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("execute", execute);
         if (!arguments.isEmpty()) {
-            wire.set("arguments", arguments); // serialized at once and dropped: no copy needed
+            json.writeFieldName("arguments");
+            json.writeTree(arguments);
         }
-        wire.put("id", id);
-        return wire;
+        json.writeNumberField("id", id);
+        json.writeEndObject();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.virtiofleet.agent.qmp;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -189,7 +190,7 @@ public final class QmpConnection implements AutoCloseable {
                 ids[i] = lastId.incrementAndGet();
                 CompletableFuture<QmpOutcome> outcome = new CompletableFuture<>();
                 pending.put(ids[i], outcome);
-                lines.writeBytes(encode(commands.get(i), ids[i]));
+                encode(commands.get(i), ids[i], lines);
                 outcomes.add(outcome);
             }
             outbox.add(new Outgoing(ids[ids.length - 1], lines.toByteArray()));
@@ -218,16 +219,13 @@ public final class QmpConnection implements AutoCloseable {
     /** Commands' wire bytes, up to and including the command with id {@code lastId}. */
     private record Outgoing(long lastId, byte[] lines) {}
 
-    private static byte[] encode(QmpCommand command, long id) {
-        try {
-            byte[] json = JSON.writeValueAsBytes(command.toWire(id));
-            byte[] line = new byte[json.length + 1];
-            System.arraycopy(json, 0, line, 0, json.length);
-            line[json.length] = '\n';
-            return line;
-        } catch (JsonProcessingException e) {
+    private static void encode(QmpCommand command, long id, ByteArrayOutputStream lines) {
+        try (JsonGenerator json = JSON.createGenerator(lines)) {
+            command.writeTo(json, id);
+        } catch (IOException e) {
             throw new IllegalStateException("cannot encode " + command, e);
         }
+        lines.write('\n');
     }
 
     public boolean isOpen() {

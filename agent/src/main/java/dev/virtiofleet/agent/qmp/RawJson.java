@@ -49,6 +49,17 @@ public final class RawJson {
         return of(bytes, 0, bytes.length);
     }
 
+    /** Something that reads a JSON value from a range of bytes, such as a binder that builds no tree. */
+    @FunctionalInterface
+    public interface BytesReader<T, E extends Exception> {
+        T read(byte[] json, int offset, int length) throws E;
+    }
+
+    /** The value as {@code reader} reads it from these bytes. */
+    public <T, E extends Exception> T read(BytesReader<T, E> reader) throws E {
+        return reader.read(bytes, from, to - from);
+    }
+
     /** The same bytes as {@code other}'s: the same value, written the same way. */
     public boolean sameBytes(RawJson other) {
         return Arrays.equals(bytes, from, to, other.bytes, other.from, other.to);

@@ -132,7 +132,7 @@ public final class HostScaleBenchmark {
                 publish:
                   spool-dir: %s/spool
                 metrics:
-                  enabled: false
+                  listen: 127.0.0.1:0
                 kafka:
                   bootstrap.servers: %s
                 """.formatted(dir, interval.toSeconds(), censusEvery, dir, bootstrap), "bench.yaml");
