@@ -125,23 +125,12 @@ public final class InProcessSweep {
         VirtioStatus status = valueOf(port.status(path), QapiReader.X_QUERY_VIRTIO_STATUS, null, statusErrors);
         QueueReading queues = status == null ? new QueueReading(List.of(), statusErrors)
                 : mapped.queues(status, port, path, () -> readQueues(port, path, status, mapped));
-        return VirtioSample.newBuilder()
-                .setHostId(run.hostId())
-                .setAgentRunId(run.runId())
-                .setAgentSequence(run.nextSequence())
-                .setEventTime(readAt)
-                .setPollDurationMicros((System.nanoTime() - started) / 1000)
-                .setVmName(vm.name())
-                .setVmUuid(vmUuid)
-                .setQemuVersion(qemuVersion)
-                .setVmRunState(runState.status())
-                .setVmRunning(runState.running())
-                .setDevicePath(path)
-                .setDeviceName(device.name())
-                .setStatus(status == null ? null : mapped.status.map(status, InProcessSweep::mapStatus))
-                .setQueues(queues.samples())
-                .setErrors(queues.errors())
-                .build();
+        // The all-fields constructor: the builder would check every field, on every sample.
+        return new VirtioSample(run.hostId(), run.runId(), run.nextSequence(), readAt,
+                (System.nanoTime() - started) / 1000, vm.name(), vmUuid, qemuVersion, runState.status(),
+                runState.running(), path, device.name(),
+                status == null ? null : mapped.status.map(status, InProcessSweep::mapStatus),
+                queues.samples(), queues.errors());
     }
 
     /** Every queue of a device whose status was read: the queues' samples and the errors of their queries. */
