@@ -7,9 +7,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.io.Encoder;
 import org.apache.avro.specific.SpecificDatumWriter;
 
@@ -20,7 +23,9 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * value is the very same object as in the device's previous sample is copied from the previous
  * sample's bytes, and so is each element of a list field; numbers are written as Avro writes them
  * (zig-zag varints), so a sample of an idle device is a few array copies around its sequence
- * number and times. That holds for the direct sweep's samples: it hands out the Avro records and
+ * number and times. A record field's value (a device's status, which the sweep shares among the
+ * copies of a VM in a scaled fleet) is kept encoded by identity for all devices, so a fleet's
+ * first sweep encodes each distinct status once, not once per device. That holds for the direct sweep's samples: it hands out the Avro records and
  * lists of unchanged parts again (a device's status, an idle queue's sample, an unchanged
  * device's queues) and never modifies them, and strings and boxed values cannot change. It does
  * not hold for samples someone may have modified, so this is for the direct load's own samples,
@@ -31,8 +36,12 @@ public final class SampleEncoder {
     private static final byte[] HEADER = SingleObjectWireFormat.header(SCHEMA);
     private static final List<Schema.Field> FIELDS = SCHEMA.getFields();
 
+    // Enough for every device status of a fleet of copies; a scenario's faults make a few more.
+    private static final int MAX_SHARED_RECORDS = 4096;
+
     private final FieldWriter writer = new FieldWriter();
     private final SplicedOutput out = new SplicedOutput();
+    private final Map<Object, byte[]> sharedRecords = new IdentityHashMap<>();
 
     /**
      * One device's previous sample: its fields' values, its bytes and where each field (and each
@@ -124,6 +133,8 @@ public final class SampleEncoder {
                 } else if (field.schema().getType() == Schema.Type.ARRAY) {
                     writeArray(field.schema().getElementType(), (List<?>) value, device.items[i],
                             device.encoded == null ? 0 : device.fieldStarts[i], device.nextFieldStarts[i]);
+                } else if (value instanceof IndexedRecord record) {
+                    writeShared(field.schema(), record);
                 } else {
                     write(field.schema(), value);
                 }
@@ -179,6 +190,20 @@ public final class SampleEncoder {
         items.nextStarts[count] = out.position() - start;
         out.writeLong(0);
         items.remember(count);
+    }
+
+    private void writeShared(Schema schema, IndexedRecord record) throws IOException {
+        byte[] encoded = sharedRecords.get(record);
+        if (encoded != null) {
+            out.write(encoded);
+            return;
+        }
+        if (sharedRecords.size() >= MAX_SHARED_RECORDS) {
+            sharedRecords.clear();
+        }
+        int start = out.position();
+        write(schema, record);
+        sharedRecords.put(record, out.bytesFrom(start));
     }
 
     private void write(Schema schema, Object value) throws IOException {

@@ -57,6 +57,11 @@ final class SplicedOutput {
         out.write(varint, 0, BinaryData.encodeInt(value, varint, 0));
     }
 
+    void write(byte[] bytes) {
+        flushPending();
+        out.write(bytes, 0, bytes.length);
+    }
+
     void writeAvro(AvroWrite write) throws IOException {
         flushPending();
         write.write(encoder);
@@ -65,8 +70,13 @@ final class SplicedOutput {
 
     /** The record's bytes, a new array. */
     byte[] toByteArray() {
+        return bytesFrom(0);
+    }
+
+    /** The record's bytes from {@code start} on, a new array. */
+    byte[] bytesFrom(int start) {
         flushPending();
-        return out.bytesFrom(0);
+        return out.bytesFrom(start);
     }
 
     private void flushPending() {
