@@ -232,7 +232,9 @@ public final class InProcessSweep {
             }
             lastReading = read.get();
             lastReadingStatus = status;
-            // Counted after the reading, which may have moved the device itself (element reads).
+            // Counted after the reading, which may have moved the device itself (an element read
+            // refreshes the shadow avail index). It asks each queue for its status or its element,
+            // never both, so with nothing changed since, asking again would answer the same.
             changesAfterLastReading = port.changes(path);
             return lastReading;
         }
