@@ -187,28 +187,21 @@ public final class DirectKafkaBench {
     private static long makeOnly(Map<String, List<SimulatedVm>> hosts, InstantSource clock, int rounds, int threads,
             LongAdder threadNanos)
             throws InterruptedException {
-        List<List<InProcessSweep>> shares = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            shares.add(new ArrayList<>());
-        }
-        int next = 0;
-        for (List<SimulatedVm> vms : hosts.values()) {
-            for (SimulatedVm vm : vms) {
-                shares.get(next++ % threads).add(InProcessSweep.direct(vm, QemuVersion.DEBIAN_7_2, clock));
-            }
-        }
-        HostRun run = new HostRun("make-only", UUID.randomUUID().toString());
+        Map<String, HostRun> runs = new HashMap<>();
+        hosts.keySet().forEach(host -> runs.put(host, new HostRun(host, UUID.randomUUID().toString())));
         LongAdder made = new LongAdder();
         LongAdder bytes = new LongAdder();
         List<Thread> workers = new ArrayList<>();
-        for (List<InProcessSweep> share : shares) {
+        for (Map<String, List<SimulatedVm>> share : DirectKafkaLoad.shareOut(hosts, threads)) {
+            Map<InProcessSweep, HostRun> sweeps = new LinkedHashMap<>();
+            share.forEach((host, vms) -> vms.forEach(vm -> sweeps.put(InProcessSweep.direct(vm, QemuVersion.DEBIAN_7_2, clock), runs.get(host))));
             workers.add(Thread.ofPlatform().start(() -> {
                 SampleEncoder encoder = new SampleEncoder();
                 Map<InProcessSweep, Map<String, SampleEncoder.Device>> devices = new HashMap<>();
                 for (int round = 0; round < rounds; round++) {
-                    for (InProcessSweep sweep : share) {
-                        Map<String, SampleEncoder.Device> ofVm = devices.computeIfAbsent(sweep, s -> new HashMap<>());
-                        for (VirtioSample sample : sweep.sweep(run)) {
+                    for (Map.Entry<InProcessSweep, HostRun> sweep : sweeps.entrySet()) {
+                        Map<String, SampleEncoder.Device> ofVm = devices.computeIfAbsent(sweep.getKey(), s -> new HashMap<>());
+                        for (VirtioSample sample : sweep.getKey().sweep(sweep.getValue())) {
                             SampleEncoder.Device device = ofVm.computeIfAbsent(sample.getDevicePath(), p -> new SampleEncoder.Device());
                             bytes.add(device.key(sample).length + encoder.encode(sample, device).length);
                             made.increment();
