@@ -50,11 +50,14 @@ public final class VirtioDevice {
     private boolean lastStatusVmRunning;
     private long lastStatusVhostAcked;
     private final Map<Integer, VirtVhostQueueStatus> vhostViews = new HashMap<>();
+    private final VirtioInfo info;
+    private long changes;
 
     public VirtioDevice(DeviceSpec spec, GuestMemory memory) {
         this.spec = spec;
         this.path = spec.path();
         this.name = spec.type().qemuName();
+        this.info = new VirtioInfo(path, name);
         this.qemuViewAtVhostStart = new VirtQueueStatus[spec.queues().size()];
         for (int q = 0; q < spec.queues().size(); q++) {
             QueueSpec queue = spec.queues().get(q);
@@ -103,7 +106,17 @@ public final class VirtioDevice {
     }
 
     public VirtioInfo info() {
-        return new VirtioInfo(path(), name());
+        return info;
+    }
+
+    /**
+     * How many times the device's state may have changed: while the count stays the same, every
+     * query answers as before (given the same VM run state). A reader that re-reads only what
+     * changed compares it with the count it saw after its previous read, since some queries move
+     * state themselves (reading an element refreshes the shadow avail index).
+     */
+    public long changes() {
+        return changes;
     }
 
     /**
@@ -144,7 +157,7 @@ public final class VirtioDevice {
         VirtQueueStatus frozen = qemuViewAtVhostStart[queue];
         if (frozen != null) {
             if (spec.vhost().orElseThrow().kind() == VhostKind.USER) {
-                queues.get(queue).setCondition(QueueCondition.VHOST_RING_STOPPED);
+                setCondition(queue, QueueCondition.VHOST_RING_STOPPED);
             }
             return frozen;
         }
@@ -161,6 +174,7 @@ public final class VirtioDevice {
 
     /** {@code x-query-virtio-queue-element}: read from guest memory, so live even under vhost. */
     public VirtioQueueElement queueElement(int queue, Optional<Integer> index) {
+        changes++;
         return ring(queue).element(name(), index);
     }
 
@@ -190,6 +204,7 @@ public final class VirtioDevice {
     public void run(int queue, long operations) {
         boolean deviceServes = health == DeviceHealth.HEALTHY;
         boolean driverActive = health != DeviceHealth.FAILED;
+        changes++;
         queues.get(queue).run(operations, deviceServes, driverActive);
     }
 
@@ -198,15 +213,18 @@ public final class VirtioDevice {
     }
 
     public void setCondition(int queue, QueueCondition condition) {
+        changes++;
         queues.get(queue).setCondition(condition);
     }
 
     /** The guest polls a queue with interrupts suppressed (NAPI busy polling), or stops doing so. */
     public void setGuestPolling(int queue, boolean polling) {
+        changes++;
         queues.get(queue).setGuestPolling(polling);
     }
 
     public void setHealth(DeviceHealth health) {
+        changes++;
         this.health = health;
     }
 
@@ -216,6 +234,7 @@ public final class VirtioDevice {
             throw new IllegalArgumentException("bits 0x" + Long.toHexString(bits & spec.hostFeatures())
                     + " are offered by " + id() + "; a violation needs bits the host does not offer");
         }
+        changes++;
         unofferedGuestFeatures = bits;
     }
 
@@ -225,6 +244,7 @@ public final class VirtioDevice {
             throw new IllegalArgumentException("bits 0x" + Long.toHexString(bits & ~spec.guestFeatures())
                     + " are not acked by the guest of " + id() + " anyway");
         }
+        changes++;
         withheldGuestFeatures = bits;
     }
 
@@ -233,11 +253,13 @@ public final class VirtioDevice {
         if (spec.vhost().isEmpty()) {
             throw new IllegalStateException(id() + " has no vhost backend to desynchronise");
         }
+        changes++;
         vhostAckedBeyondGuest = bits & ~guestFeatures();
     }
 
     /** Back to what was negotiated at boot: guest, host and vhost agree again. */
     public void restoreNegotiation() {
+        changes++;
         unofferedGuestFeatures = 0;
         withheldGuestFeatures = 0;
         vhostAckedBeyondGuest = 0;

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +31,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * produce: the sweep takes the model's answers as they are ({@link InProcessSweep#direct}) and
  * {@link SampleEncoder} re-encodes only what changed since a device's previous sample. Each host
  * gets its own run id and sequence; each VM is swept by one thread, so a device's samples stay in
- * order.
+ * order, and with at least as many hosts as threads each host by one thread.
  */
 public final class DirectKafkaLoad implements AutoCloseable {
     private static final Duration MAX_BLOCK = Duration.ofSeconds(10);
@@ -54,11 +55,19 @@ public final class DirectKafkaLoad implements AutoCloseable {
             shares.add(new ArrayList<>());
         }
         int next = 0;
-        for (Map.Entry<String, List<SimulatedVm>> host : hosts.entrySet()) {
-            HostRun run = new HostRun(host.getKey(), UUID.randomUUID().toString());
+        Map<String, HostRun> hostRuns = new HashMap<>();
+        for (String host : hosts.keySet()) {
+            HostRun run = new HostRun(host, UUID.randomUUID().toString());
+            hostRuns.put(host, run);
             runs.add(run);
-            for (SimulatedVm vm : host.getValue()) {
-                shares.get(next++ % shares.size()).add(new Swept(run, InProcessSweep.direct(vm, QemuVersion.DEBIAN_7_2, clock)));
+        }
+        List<Map<String, List<SimulatedVm>>> threadShares = shareOut(hosts, shares.size());
+        for (int t = 0; t < threadShares.size(); t++) {
+            for (Map.Entry<String, List<SimulatedVm>> host : threadShares.get(t).entrySet()) {
+                for (SimulatedVm vm : host.getValue()) {
+                    shares.get(t).add(new Swept(hostRuns.get(host.getKey()), InProcessSweep.direct(vm, QemuVersion.DEBIAN_7_2, clock)));
+                    next++;
+                }
             }
         }
         if (next == 0) {
@@ -72,6 +81,33 @@ public final class DirectKafkaLoad implements AutoCloseable {
             throw new KafkaUnavailableException("topic " + config.topic() + " is not available at " + config.bootstrapServers()
                     + " within " + MAX_BLOCK.toSeconds() + " s: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Which VMs of {@code hosts} (host id to its VMs) each of {@code threads} sweeps, by host. With
+     * at least as many hosts as threads, each host goes whole to one thread, as an agent is one
+     * process (and a host's sequence is then never contended between threads); otherwise a
+     * host's VMs are shared out one by one, so that every thread has work.
+     */
+    public static List<Map<String, List<SimulatedVm>>> shareOut(Map<String, List<SimulatedVm>> hosts, int threads) {
+        List<Map<String, List<SimulatedVm>>> shares = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            shares.add(new LinkedHashMap<>());
+        }
+        boolean wholeHosts = hosts.size() >= threads;
+        int next = 0;
+        for (Map.Entry<String, List<SimulatedVm>> host : hosts.entrySet()) {
+            for (SimulatedVm vm : host.getValue()) {
+                shares.get(next % threads).computeIfAbsent(host.getKey(), h -> new ArrayList<>()).add(vm);
+                if (!wholeHosts) {
+                    next++;
+                }
+            }
+            if (wholeHosts) {
+                next++;
+            }
+        }
+        return shares;
     }
 
     /** Kafka could not be reached, or the topic does not exist there. */

@@ -32,14 +32,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Reads one simulated VM as the agent's full sweep does, but in process, into one {@link
- * VirtioSample} per device. Every queue is read on every sweep; a started vhost-user backend's
- * queue status is not asked for (it would stop the ring), its queues are followed through vhost
- * queue status and queue elements instead.
+ * VirtioSample} per device. Every queue is read on every sweep, as the agent does (the direct path
+ * skips a device the model tells it did not change, whose answers would all be the same); a
+ * started vhost-user backend's queue status is not asked for (it would stop the ring), its queues
+ * are followed through vhost queue status and queue elements instead.
  *
  * <p>Two ways to ask, one sweep: {@link #direct} takes the VM's answers ({@link VirtioAnswers}) as
  * QAPI records, the fast path of the direct-to-Kafka load; {@link #overQmp} sends the same
@@ -47,9 +50,9 @@ import java.util.function.Function;
  * does, with {@link QapiReader}. Either way the records become Avro through {@link QapiToAvro}
  * and the sample is put together here, so both produce the same sample for the same VM state
  * (timing fields aside). Samples are read-only: a part that did not change since the device's
- * previous sample (an idle queue's status) may be the same Avro record, and equal device statuses
- * of different VMs may be too. Not thread-safe: one sweep
- * at a time.
+ * previous sample (an idle queue's status, an unchanged device's list of queues) may be the same
+ * Avro record or list, and equal device statuses of different VMs may be too. Not thread-safe: one
+ * sweep at a time.
  */
 public final class InProcessSweep {
     private static final String VHOST_USER_SKIPPED = "not sent: the device's vhost-user backend is started, and this "
@@ -115,58 +118,53 @@ public final class InProcessSweep {
 
     private VirtioSample readDevice(Port port, VirtioInfo device, HostRun run, RunStatus runState) {
         long started = System.nanoTime();
-        List<CommandError> errors = new ArrayList<>();
-        List<QueueSample> queues = new ArrayList<>();
         Instant readAt = clock.instant();
         String path = device.path();
         Mappings mapped = mappings.computeIfAbsent(path, p -> new Mappings());
-        VirtioStatus status = valueOf(port.status(path), QapiReader.X_QUERY_VIRTIO_STATUS, null, errors);
-        if (status != null) {
-            boolean vhostUser = vhostUserStarted(status);
-            boolean vhostStarted = status.vhostStarted();
-            for (int q = 0; q < status.numVqs(); q++) {
-                dev.virtiofleet.avro.VirtQueueStatus queueStatus = null;
-                dev.virtiofleet.avro.VirtVhostQueueStatus vhostQueueStatus = null;
-                dev.virtiofleet.avro.VirtioQueueElement element = null;
-                if (vhostUser) {
-                    errors.add(mapped.skippedUnsafe(q));
-                    VirtioQueueElement read = valueOf(port.queueElement(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, q, errors);
-                    if (read != null) {
-                        element = QapiToAvro.queueElement(read);
-                    }
-                } else {
-                    VirtQueueStatus read = valueOf(port.queueStatus(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, q, errors);
-                    if (read != null) {
-                        queueStatus = mapped.queue(q).status.map(read, QapiToAvro::queueStatus);
-                    }
+        List<CommandError> statusErrors = new ArrayList<>(1);
+        VirtioStatus status = valueOf(port.status(path), QapiReader.X_QUERY_VIRTIO_STATUS, null, statusErrors);
+        QueueReading queues = status == null ? new QueueReading(List.of(), statusErrors)
+                : mapped.queues(status, port, path, () -> readQueues(port, path, status, mapped));
+        // The all-fields constructor: the builder would check every field, on every sample.
+        return new VirtioSample(run.hostId(), run.runId(), run.nextSequence(), readAt,
+                (System.nanoTime() - started) / 1000, vm.name(), vmUuid, qemuVersion, runState.status(),
+                runState.running(), path, device.name(),
+                status == null ? null : mapped.status.map(status, InProcessSweep::mapStatus),
+                queues.samples(), queues.errors());
+    }
+
+    /** Every queue of a device whose status was read: the queues' samples and the errors of their queries. */
+    private static QueueReading readQueues(Port port, String path, VirtioStatus status, Mappings mapped) {
+        List<CommandError> errors = new ArrayList<>();
+        List<QueueSample> queues = new ArrayList<>((int) status.numVqs());
+        boolean vhostUser = vhostUserStarted(status);
+        boolean vhostStarted = status.vhostStarted();
+        for (int q = 0; q < status.numVqs(); q++) {
+            dev.virtiofleet.avro.VirtQueueStatus queueStatus = null;
+            dev.virtiofleet.avro.VirtVhostQueueStatus vhostQueueStatus = null;
+            dev.virtiofleet.avro.VirtioQueueElement element = null;
+            if (vhostUser) {
+                errors.add(mapped.skippedUnsafe(q));
+                VirtioQueueElement read = valueOf(port.queueElement(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, q, errors);
+                if (read != null) {
+                    element = QapiToAvro.queueElement(read);
                 }
-                if (vhostStarted) {
-                    VirtVhostQueueStatus read = valueOf(port.vhostQueueStatus(path, q),
-                            QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, q, errors);
-                    if (read != null) {
-                        vhostQueueStatus = mapped.queue(q).vhostStatus.map(read, QapiToAvro::vhostQueueStatus);
-                    }
+            } else {
+                VirtQueueStatus read = valueOf(port.queueStatus(path, q), QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, q, errors);
+                if (read != null) {
+                    queueStatus = mapped.queue(q).status.map(read, QapiToAvro::queueStatus);
                 }
-                queues.add(mapped.queue(q).sample(q, queueStatus, vhostQueueStatus, element));
             }
+            if (vhostStarted) {
+                VirtVhostQueueStatus read = valueOf(port.vhostQueueStatus(path, q),
+                        QapiReader.X_QUERY_VIRTIO_VHOST_QUEUE_STATUS, q, errors);
+                if (read != null) {
+                    vhostQueueStatus = mapped.queue(q).vhostStatus.map(read, QapiToAvro::vhostQueueStatus);
+                }
+            }
+            queues.add(mapped.queue(q).sample(q, queueStatus, vhostQueueStatus, element));
         }
-        return VirtioSample.newBuilder()
-                .setHostId(run.hostId())
-                .setAgentRunId(run.runId())
-                .setAgentSequence(run.nextSequence())
-                .setEventTime(readAt)
-                .setPollDurationMicros((System.nanoTime() - started) / 1000)
-                .setVmName(vm.name())
-                .setVmUuid(vmUuid)
-                .setQemuVersion(qemuVersion)
-                .setVmRunState(runState.status())
-                .setVmRunning(runState.running())
-                .setDevicePath(path)
-                .setDeviceName(device.name())
-                .setStatus(status == null ? null : mapped.status.map(status, InProcessSweep::mapStatus))
-                .setQueues(queues)
-                .setErrors(errors)
-                .build();
+        return new QueueReading(queues, errors);
     }
 
     /**
@@ -216,6 +214,30 @@ public final class InProcessSweep {
         final Mapped<VirtioStatus, dev.virtiofleet.avro.VirtioStatus> status = new Mapped<>();
         private final List<QueueMappings> queues = new ArrayList<>();
         private final List<CommandError> skippedUnsafe = new ArrayList<>();
+        private QueueReading lastReading;
+        private VirtioStatus lastReadingStatus;
+        private OptionalLong changesAfterLastReading = OptionalLong.empty();
+
+        /**
+         * The device's queues: read anew, or the previous reading again while the port tells that
+         * the device did not change since then and its status is the very same record (which fixes
+         * the queue count and how each queue is asked). Reading them costs a query per queue and
+         * most devices of a VM sit idle: a virtio-serial has 64 queues.
+         */
+        QueueReading queues(VirtioStatus status, Port port, String path, Supplier<QueueReading> read) {
+            OptionalLong changes = port.changes(path);
+            if (lastReading != null && status == lastReadingStatus && changes.isPresent()
+                    && changes.equals(changesAfterLastReading)) {
+                return lastReading;
+            }
+            lastReading = read.get();
+            lastReadingStatus = status;
+            // Counted after the reading, which may have moved the device itself (an element read
+            // refreshes the shadow avail index). It asks each queue for its status or its element,
+            // never both, so with nothing changed since, asking again would answer the same.
+            changesAfterLastReading = port.changes(path);
+            return lastReading;
+        }
 
         QueueMappings queue(int queue) {
             while (queues.size() <= queue) {
@@ -251,6 +273,9 @@ public final class InProcessSweep {
         }
     }
 
+    /** A device's queue samples, in queue order, and the errors their queries answered. */
+    private record QueueReading(List<QueueSample> samples, List<CommandError> errors) {}
+
     /** The mapping of the record last seen, by identity: the very same record maps to the very same result. */
     private static final class Mapped<Q, A> {
         private Q from;
@@ -279,6 +304,9 @@ public final class InProcessSweep {
         Answer<VirtVhostQueueStatus> vhostQueueStatus(String path, int queue);
 
         Answer<VirtioQueueElement> queueElement(String path, int queue);
+
+        /** The device's {@link VirtioDevice#changes() change count}, where the port can see it. */
+        OptionalLong changes(String path);
     }
 
     /** The VM's answers as they are, inside one {@link SimulatedVm#observe}. */
@@ -325,6 +353,12 @@ public final class InProcessSweep {
             Optional<VirtioDevice> device = deviceAt(path);
             return device.isPresent() ? VirtioAnswers.queueElement(device.get(), queue, Optional.empty())
                     : VirtioAnswers.noDeviceAt(path);
+        }
+
+        @Override
+        public OptionalLong changes(String path) {
+            Optional<VirtioDevice> device = deviceAt(path);
+            return device.isPresent() ? OptionalLong.of(device.get().changes()) : OptionalLong.empty();
         }
 
         // The VM holds still for the whole sweep, so a device found once stays where it was.
@@ -394,6 +428,12 @@ public final class InProcessSweep {
         @Override
         public Answer<VirtioQueueElement> queueElement(String path, int queue) {
             return query(QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, path, queue, READER::queueElement);
+        }
+
+        /** The agent sees no more of a device than QMP tells: it reads every queue on every sweep. */
+        @Override
+        public OptionalLong changes(String path) {
+            return OptionalLong.empty();
         }
 
         private <T> Answer<T> query(String command, String path, Integer queue, Decoder<T> decoder) {

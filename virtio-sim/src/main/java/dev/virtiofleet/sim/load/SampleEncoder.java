@@ -2,17 +2,17 @@ package dev.virtiofleet.sim.load;
 
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.serde.FleetSerdes;
-import dev.virtiofleet.serde.ReusableAvroOutput;
 import dev.virtiofleet.serde.SingleObjectWireFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.EnumSet;
+import java.time.Instant;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.io.Encoder;
 import org.apache.avro.specific.SpecificDatumWriter;
 
@@ -20,10 +20,14 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * Writes each device's successive samples as the sample serde does ({@link FleetSerdes}: Avro
  * single-object encoding, byte for byte), re-encoding only what changed since the device's previous
  * sample. An Avro record's encoding is its fields' encodings one after another, so a field whose
- * value is the very same object as in the device's previous sample is written from the bytes it
- * encoded to then, and so is each element of a list field (numbers are simply written). That holds for the direct sweep's
- * samples: it hands out the Avro records of unchanged parts again (a device's status, an idle
- * queue's sample) and never modifies them, and strings and boxed values cannot change. It does
+ * value is the very same object as in the device's previous sample is copied from the previous
+ * sample's bytes, and so is each element of a list field; numbers are written as Avro writes them
+ * (zig-zag varints), so a sample of an idle device is a few array copies around its sequence
+ * number and times. A record field's value (a device's status, which the sweep shares among the
+ * copies of a VM in a scaled fleet) is kept encoded by identity for all devices, so a fleet's
+ * first sweep encodes each distinct status once, not once per device. That holds for the direct sweep's samples: it hands out the Avro records and
+ * lists of unchanged parts again (a device's status, an idle queue's sample, an unchanged
+ * device's queues) and never modifies them, and strings and boxed values cannot change. It does
  * not hold for samples someone may have modified, so this is for the direct load's own samples,
  * straight from its sweep. Not thread-safe: one per sending thread.
  */
@@ -31,19 +35,24 @@ public final class SampleEncoder {
     private static final Schema SCHEMA = VirtioSample.getClassSchema();
     private static final byte[] HEADER = SingleObjectWireFormat.header(SCHEMA);
     private static final List<Schema.Field> FIELDS = SCHEMA.getFields();
-    private static final Set<Schema.Type> NUMBERS = EnumSet.of(Schema.Type.INT, Schema.Type.LONG, Schema.Type.FLOAT,
-            Schema.Type.DOUBLE, Schema.Type.BOOLEAN);
+
+    // Enough for every device status of a fleet of copies; a scenario's faults make a few more.
+    private static final int MAX_SHARED_RECORDS = 4096;
 
     private final FieldWriter writer = new FieldWriter();
-    private final ReusableAvroOutput out = new ReusableAvroOutput();
-    private BinaryEncoder encoder;
+    private final SplicedOutput out = new SplicedOutput();
+    private final Map<Object, byte[]> sharedRecords = new IdentityHashMap<>();
 
-    /** One device's previous sample: its fields' values and their encodings, and its Kafka key. */
+    /**
+     * One device's previous sample: its fields' values, its bytes and where each field (and each
+     * element of a list field) starts in them, and its Kafka key.
+     */
     public static final class Device {
+        private byte[] encoded;
         private final Object[] values = new Object[FIELDS.size()];
-        private final byte[][] encoded = new byte[FIELDS.size()][];
-        private final List<List<Object>> itemValues = new ArrayList<>();
-        private final List<List<byte[]>> itemEncodings = new ArrayList<>();
+        private int[] fieldStarts = new int[FIELDS.size() + 1];
+        private int[] nextFieldStarts = new int[FIELDS.size() + 1];
+        private final Items[] items = new Items[FIELDS.size()];
         private String keyHost;
         private String keyVmUuid;
         private String keyVmName;
@@ -51,9 +60,10 @@ public final class SampleEncoder {
         private byte[] key;
 
         public Device() {
-            for (int i = 0; i < FIELDS.size(); i++) {
-                itemValues.add(new ArrayList<>());
-                itemEncodings.add(new ArrayList<>());
+            for (Schema.Field field : FIELDS) {
+                if (field.schema().getType() == Schema.Type.ARRAY) {
+                    items[field.pos()] = new Items();
+                }
             }
         }
 
@@ -69,66 +79,135 @@ public final class SampleEncoder {
             }
             return key;
         }
+
+        private boolean unchanged(int field, Object value) {
+            return encoded != null && values[field] == value;
+        }
+
+        private void remember(byte[] bytes) {
+            encoded = bytes;
+            int[] previous = fieldStarts;
+            fieldStarts = nextFieldStarts;
+            nextFieldStarts = previous;
+        }
+    }
+
+    /** A list field's elements in the previous sample, and where each starts, counted from the field's start. */
+    private static final class Items {
+        private Object[] values = new Object[0];
+        private int[] starts = new int[1];
+        private Object[] nextValues = new Object[0];
+        private int[] nextStarts = new int[1];
+        private int count;
+
+        void prepare(int next) {
+            if (nextValues.length < next) {
+                nextValues = new Object[next];
+                nextStarts = new int[next + 1];
+            }
+        }
+
+        void remember(int next) {
+            Object[] previousValues = values;
+            int[] previousStarts = starts;
+            values = nextValues;
+            starts = nextStarts;
+            nextValues = previousValues;
+            nextStarts = previousStarts;
+            count = next;
+        }
     }
 
     /** The sample's record bytes; {@code device} is its device's state, the same one for each of its samples. */
     public byte[] encode(VirtioSample sample, Device device) {
         try {
-            encoder = out.restart(HEADER);
+            out.restart(HEADER, device.encoded);
             for (Schema.Field field : FIELDS) {
                 int i = field.pos();
                 Object value = sample.get(i);
-                if (NUMBERS.contains(field.schema().getType())) {
-                    // Cheaper written than looked up (the sequence, times): no bytes kept.
-                    writer.writeValue(field.schema(), value, encoder);
+                device.nextFieldStarts[i] = out.position();
+                if (writtenAsNumber(field.schema(), value)) {
+                    // Numbers (the sequence, times) change from sample to sample: nothing to keep.
+                } else if (device.unchanged(i, value)) {
+                    out.copy(device.fieldStarts[i], device.fieldStarts[i + 1]);
                 } else if (field.schema().getType() == Schema.Type.ARRAY) {
-                    writeArray(field.schema(), (List<?>) value, device.itemValues.get(i), device.itemEncodings.get(i));
-                } else if (device.encoded[i] != null && device.values[i] == value) {
-                    encoder.writeFixed(device.encoded[i]);
+                    writeArray(field.schema().getElementType(), (List<?>) value, device.items[i],
+                            device.encoded == null ? 0 : device.fieldStarts[i], device.nextFieldStarts[i]);
+                } else if (value instanceof IndexedRecord record) {
+                    writeShared(field.schema(), record);
                 } else {
-                    device.encoded[i] = written(field.schema(), value);
-                    device.values[i] = value;
+                    write(field.schema(), value);
                 }
+                device.values[i] = value;
             }
-            encoder.flush();
-            return out.bytesFrom(0);
+            device.nextFieldStarts[FIELDS.size()] = out.position();
+            byte[] bytes = out.toByteArray();
+            device.remember(bytes);
+            return bytes;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode the sample of " + sample.getDevicePath(), e);
         }
     }
 
-    // As Avro writes an array: one block of all items, then the end marker.
-    private void writeArray(Schema schema, List<?> items, List<Object> lastItems, List<byte[]> lastEncodings)
-            throws IOException {
-        Schema itemSchema = schema.getElementType();
-        encoder.writeArrayStart();
-        encoder.setItemCount(items.size());
-        for (int k = 0; k < items.size(); k++) {
-            encoder.startItem();
-            Object item = items.get(k);
-            if (k < lastItems.size() && lastItems.get(k) == item) {
-                encoder.writeFixed(lastEncodings.get(k));
-            } else {
-                byte[] bytes = written(itemSchema, item);
-                if (k < lastItems.size()) {
-                    lastItems.set(k, item);
-                    lastEncodings.set(k, bytes);
-                } else {
-                    lastItems.add(item);
-                    lastEncodings.add(bytes);
-                }
-            }
+    /**
+     * Writes an int or long as Avro does, a zig-zag varint, and a timestamp-millis as Avro's
+     * conversion does, its epoch milliseconds; false for any other value, written nothing.
+     */
+    private boolean writtenAsNumber(Schema schema, Object value) {
+        if (schema.getType() == Schema.Type.INT && value instanceof Integer number && schema.getLogicalType() == null) {
+            out.writeInt(number);
+            return true;
         }
-        encoder.writeArrayEnd();
+        if (schema.getType() == Schema.Type.LONG && value instanceof Long number && schema.getLogicalType() == null) {
+            out.writeLong(number);
+            return true;
+        }
+        if (schema.getType() == Schema.Type.LONG && value instanceof Instant time
+                && schema.getLogicalType() instanceof LogicalTypes.TimestampMillis) {
+            out.writeLong(time.toEpochMilli());
+            return true;
+        }
+        return false;
     }
 
-    /** Writes {@code value} as Avro writes a value of {@code schema}, and returns the bytes that took. */
-    private byte[] written(Schema schema, Object value) throws IOException {
-        encoder.flush();
-        int start = out.size();
-        writer.writeValue(schema, value, encoder);
-        encoder.flush();
-        return out.bytesFrom(start);
+    // As Avro writes an array: one block of all items (its count first), then the end marker.
+    private void writeArray(Schema itemSchema, List<?> list, Items items, int earlierStart, int start) throws IOException {
+        int count = list.size();
+        items.prepare(count);
+        if (count > 0) {
+            out.writeLong(count);
+        }
+        for (int k = 0; k < count; k++) {
+            Object item = list.get(k);
+            items.nextStarts[k] = out.position() - start;
+            if (k < items.count && items.values[k] == item) {
+                out.copy(earlierStart + items.starts[k], earlierStart + items.starts[k + 1]);
+            } else {
+                write(itemSchema, item);
+            }
+            items.nextValues[k] = item;
+        }
+        items.nextStarts[count] = out.position() - start;
+        out.writeLong(0);
+        items.remember(count);
+    }
+
+    private void writeShared(Schema schema, IndexedRecord record) throws IOException {
+        byte[] encoded = sharedRecords.get(record);
+        if (encoded != null) {
+            out.write(encoded);
+            return;
+        }
+        if (sharedRecords.size() >= MAX_SHARED_RECORDS) {
+            sharedRecords.clear();
+        }
+        int start = out.position();
+        write(schema, record);
+        sharedRecords.put(record, out.bytesFrom(start));
+    }
+
+    private void write(Schema schema, Object value) throws IOException {
+        out.writeAvro(encoder -> writer.writeValue(schema, value, encoder));
     }
 
     /** The serde's datum writer (same model and encoders), for one value at a time. */

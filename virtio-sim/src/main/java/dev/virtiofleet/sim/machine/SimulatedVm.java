@@ -94,9 +94,14 @@ public final class SimulatedVm {
 
     /** The device with this id; an error naming the ids there are if it does not exist. */
     public synchronized VirtioDevice device(String deviceId) {
-        return devices.stream().filter(d -> d.id().equals(deviceId)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("VM " + name + " has no device " + deviceId
-                        + "; it has " + devices.stream().map(VirtioDevice::id).toList()));
+        // A plain loop: catching up looks up each busy queue's device this way, on every look at the VM.
+        for (VirtioDevice device : devices) {
+            if (device.id().equals(deviceId)) {
+                return device;
+            }
+        }
+        throw new IllegalArgumentException("VM " + name + " has no device " + deviceId + "; it has "
+                + devices.stream().map(VirtioDevice::id).toList());
     }
 
     /** Sets how many operations a queue sees from now on. */

@@ -46,7 +46,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * alternate raw, direct, raw, direct so neither gets all the warm-up. Each phase also prints the
  * process's CPU time per sample (broker, producer and sweeping threads together), and a last
  * phase makes the samples without sending them (sweep, map, encode, key), which is what the
- * direct mode adds to the floor's work. Arguments: [vms] [rounds per direct phase] [direct
+ * direct mode adds to the floor's work, with its first round (every device read and encoded in
+ * full) and the sweep's share told apart. Arguments: [vms] [rounds per direct phase] [direct
  * threads]; run it with {@code scripts/bench.sh direct-kafka}.
  */
 public final class DirectKafkaBench {
@@ -93,11 +94,14 @@ public final class DirectKafkaBench {
                 rawTotal += raw.perSecond();
                 directTotal += direct.perSecond();
             }
-            LongAdder makingNanos = new LongAdder();
-            Measured making = measured(() -> makeOnly(hosts, clock, rounds, threads, makingNanos));
+            MakingTimes times = new MakingTimes(new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder());
+            Measured making = measured(() -> makeOnly(hosts, clock, rounds, threads, times));
             System.out.printf("making alone, %d threads, no Kafka (sweep + map + encode + key): %.0f samples/s, %.1f us process CPU, "
-                    + "%.1f us of the making threads' CPU per sample%n", threads, making.perSecond(), making.cpuMicrosPerSample(),
-                    makingNanos.sum() / 1e3 / perPhase);
+                    + "%.1f us of the making threads' CPU per sample (first round %.1f us, later rounds %.1f us; "
+                    + "sweeping %.0f %% of the making threads' wall time)%n", threads, making.perSecond(), making.cpuMicrosPerSample(),
+                    times.threadCpu().sum() / 1e3 / perPhase, times.firstRoundCpu().sum() / 1e3 / records.size(),
+                    (times.threadCpu().sum() - times.firstRoundCpu().sum()) / 1e3 / Math.max(1, perPhase - records.size()),
+                    100.0 * times.sweepWall().sum() / times.wall().sum());
             System.out.printf("ratio direct / raw floor: %.2f (goal >= 0.8)%n", directTotal / rawTotal);
             System.out.println("end: " + loadAverage());
         } finally {
@@ -110,6 +114,12 @@ public final class DirectKafkaBench {
     }
 
     private record Record(byte[] key, byte[] value) {}
+
+    /**
+     * The making threads' CPU time, all and in the first round (which reads and encodes every
+     * device in full), and their wall time, all and in sweeping (the rest is encoding and keys).
+     */
+    private record MakingTimes(LongAdder threadCpu, LongAdder firstRoundCpu, LongAdder wall, LongAdder sweepWall) {}
 
     /** A phase's samples per second (wall clock) and the whole process's CPU time per sample. */
     private record Measured(double perSecond, double cpuMicrosPerSample) {}
@@ -185,37 +195,38 @@ public final class DirectKafkaBench {
 
     /** What the direct mode does per sample before the producer: sweep, map, encode, key; VMs shared out as it does. */
     private static long makeOnly(Map<String, List<SimulatedVm>> hosts, InstantSource clock, int rounds, int threads,
-            LongAdder threadNanos)
+            MakingTimes times)
             throws InterruptedException {
-        List<List<InProcessSweep>> shares = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            shares.add(new ArrayList<>());
-        }
-        int next = 0;
-        for (List<SimulatedVm> vms : hosts.values()) {
-            for (SimulatedVm vm : vms) {
-                shares.get(next++ % threads).add(InProcessSweep.direct(vm, QemuVersion.DEBIAN_7_2, clock));
-            }
-        }
-        HostRun run = new HostRun("make-only", UUID.randomUUID().toString());
+        Map<String, HostRun> runs = new HashMap<>();
+        hosts.keySet().forEach(host -> runs.put(host, new HostRun(host, UUID.randomUUID().toString())));
         LongAdder made = new LongAdder();
         LongAdder bytes = new LongAdder();
         List<Thread> workers = new ArrayList<>();
-        for (List<InProcessSweep> share : shares) {
+        for (Map<String, List<SimulatedVm>> share : DirectKafkaLoad.shareOut(hosts, threads)) {
+            Map<InProcessSweep, HostRun> sweeps = new LinkedHashMap<>();
+            share.forEach((host, vms) -> vms.forEach(vm -> sweeps.put(InProcessSweep.direct(vm, QemuVersion.DEBIAN_7_2, clock), runs.get(host))));
             workers.add(Thread.ofPlatform().start(() -> {
                 SampleEncoder encoder = new SampleEncoder();
                 Map<InProcessSweep, Map<String, SampleEncoder.Device>> devices = new HashMap<>();
+                long started = System.nanoTime();
                 for (int round = 0; round < rounds; round++) {
-                    for (InProcessSweep sweep : share) {
-                        Map<String, SampleEncoder.Device> ofVm = devices.computeIfAbsent(sweep, s -> new HashMap<>());
-                        for (VirtioSample sample : sweep.sweep(run)) {
+                    for (Map.Entry<InProcessSweep, HostRun> sweep : sweeps.entrySet()) {
+                        Map<String, SampleEncoder.Device> ofVm = devices.computeIfAbsent(sweep.getKey(), s -> new HashMap<>());
+                        long sweepStarted = System.nanoTime();
+                        List<VirtioSample> samples = sweep.getKey().sweep(sweep.getValue());
+                        times.sweepWall().add(System.nanoTime() - sweepStarted);
+                        for (VirtioSample sample : samples) {
                             SampleEncoder.Device device = ofVm.computeIfAbsent(sample.getDevicePath(), p -> new SampleEncoder.Device());
                             bytes.add(device.key(sample).length + encoder.encode(sample, device).length);
                             made.increment();
                         }
                     }
+                    if (round == 0) {
+                        times.firstRoundCpu().add(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
+                    }
                 }
-                threadNanos.add(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
+                times.wall().add(System.nanoTime() - started);
+                times.threadCpu().add(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
             }));
         }
         for (Thread worker : workers) {

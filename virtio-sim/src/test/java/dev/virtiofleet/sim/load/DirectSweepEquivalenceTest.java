@@ -111,8 +111,23 @@ class DirectSweepEquivalenceTest {
                 new Case("hot unplug and plug", guest("hotplug", NetOptions.defaults(), 1, false), List.of(
                         busy(), fault(new Fault.HotUnplug(LinuxGuestDevices.serial("ser0"))), nothing(),
                         recover(new Fault.HotUnplug(LinuxGuestDevices.serial("ser0"))), nothing())),
-                new Case("no virtio devices", new VmSpec("empty", uuid("empty"), List.of()), List.of(nothing(), nothing())))
+                new Case("no virtio devices", new VmSpec("empty", uuid("empty"), List.of()), List.of(nothing(), nothing())),
+                wrapping())
                 .map(Arguments::of);
+    }
+
+    /**
+     * Rates that take ring indices across the varint lengths (64 and 8192, where a zig-zag varint
+     * grows a byte) and past 65535 back to 0, for long enough that the sequence number grows a byte too.
+     */
+    private static Case wrapping() {
+        List<Consumer<SimulatedVm>> rounds = new ArrayList<>();
+        rounds.add(vm -> Map.of(new QueueRef("blk0", 0), 9000.0, new QueueRef("net0", 1), 1200.0, new QueueRef("ser0", 5), 5.0)
+                .forEach((queue, rate) -> vm.setTraffic(queue, Traffic.steady(rate))));
+        while (rounds.size() < 12) {
+            rounds.add(nothing());
+        }
+        return new Case("ring indices wrap, numbers change length", guest("wrap", NetOptions.defaults(), 1, false), rounds);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -152,6 +167,37 @@ class DirectSweepEquivalenceTest {
                 && q.getStatus().getLastAvailIdx() == null), "a queue QEMU runs beside vhost: no last-avail-idx");
         assertTrue(all.stream().flatMap(s -> s.getQueues().stream()).anyMatch(q -> q.getElement() != null
                 && q.getVhostStatus() != null), "a vhost-user queue followed by element and vhost status");
+    }
+
+    /** The wrapping case does what it says: the incremental encoding stayed Avro's through it. */
+    @Test
+    void ringIndicesWrapAndNumbersChangeLength() {
+        List<VirtioSample> all = compare(wrapping());
+        Map<String, Integer> lastUsed = new HashMap<>();
+        Set<String> seen = new TreeSet<>();
+        for (VirtioSample sample : all) {
+            if (sample.getAgentSequence() >= 64) {
+                seen.add("a two-byte sequence number");
+            }
+            for (var queue : sample.getQueues()) {
+                if (queue.getStatus() == null) {
+                    continue;
+                }
+                int used = queue.getStatus().getUsedIdx();
+                Integer before = lastUsed.put(sample.getDevicePath() + "#" + queue.getQueueIndex(), used);
+                if (before != null && used < before) {
+                    seen.add("a wrap past 65535");
+                }
+                if (before != null && before < 64 && used >= 64 && used < 8192) {
+                    seen.add("an index from one to two bytes");
+                }
+                if (before != null && before < 8192 && used >= 8192) {
+                    seen.add("an index to three bytes");
+                }
+            }
+        }
+        assertEquals(Set.of("a two-byte sequence number", "a wrap past 65535", "an index from one to two bytes",
+                "an index to three bytes"), seen);
     }
 
     /** Sweeps twin VMs each way, round by round, and checks every sample agrees; returns the samples. */
