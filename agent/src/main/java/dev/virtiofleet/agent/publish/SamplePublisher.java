@@ -372,14 +372,14 @@ public final class SamplePublisher implements SampleSink, AutoCloseable {
         @Override
         public List<SpooledRecord> next(int size) throws InterruptedException {
             List<SpooledRecord> arrived = new ArrayList<>();
-            while (arrived.isEmpty()) {
+            while (size < MEMORY_BATCH) {
+                memory.drainTo(arrived, MEMORY_BATCH - size);
                 long left = deadline - System.nanoTime();
-                if (size >= MEMORY_BATCH || !running || left <= 0) {
-                    return List.of();
+                // Closing takes what is in memory into the last transaction rather than to the spool.
+                if (!arrived.isEmpty() || !running || left <= 0) {
+                    return arrived;
                 }
-                if (memory.drainTo(arrived, MEMORY_BATCH - size) == 0) {
-                    Thread.sleep(Duration.ofNanos(Math.min(left, GATHER_STEP.toNanos())));
-                }
+                Thread.sleep(Duration.ofNanos(Math.min(left, GATHER_STEP.toNanos())));
             }
             return arrived;
         }
