@@ -195,24 +195,24 @@ public final class QmpConnection implements AutoCloseable {
             }
             outbox.add(new Outgoing(ids[ids.length - 1], lines.toByteArray()));
         }
+        // One timer for the batch, not one per command: it times out whichever of them is still waiting.
+        CompletableFuture.delayedExecutor(deadline.toNanos(), TimeUnit.NANOSECONDS)
+                .execute(() -> timeOut(ids, commands, deadline));
         String closed = closeReason.get();
-        for (int i = 0; i < commands.size(); i++) {
-            watch(ids[i], outcomes.get(i), commands.get(i), deadline, closed);
+        if (closed != null) {
+            for (long id : ids) {
+                settle(id, new QmpOutcome.ConnectionLost(closed));
+            }
         }
         return outcomes;
     }
 
-    private void watch(long id, CompletableFuture<QmpOutcome> outcome, QmpCommand command, Duration deadline, String closed) {
-        outcome.whenComplete((result, failure) -> {
-            pending.remove(id);
-            if (result instanceof QmpOutcome.Timeout && id > writtenUpTo.get()) {
-                closeWith("monitor stopped reading: command " + id + " (" + command.execute()
+    private void timeOut(long[] ids, List<QmpCommand> commands, Duration deadline) {
+        for (int i = 0; i < ids.length; i++) {
+            if (settle(ids[i], new QmpOutcome.Timeout(deadline)) && ids[i] > writtenUpTo.get()) {
+                closeWith("monitor stopped reading: command " + ids[i] + " (" + commands.get(i).execute()
                         + ") could not be written within its deadline of " + deadline);
             }
-        });
-        outcome.completeOnTimeout(new QmpOutcome.Timeout(deadline), deadline.toNanos(), TimeUnit.NANOSECONDS);
-        if (closed != null) {
-            outcome.complete(new QmpOutcome.ConnectionLost(closed));
         }
     }
 
@@ -239,8 +239,8 @@ public final class QmpConnection implements AutoCloseable {
 
     /** Commands sent and not yet answered, timed out or lost. */
     public int inFlight() {
-        // Entries leave the map just after their future completes; count by state, not by presence.
-        return (int) pending.values().stream().filter(outcome -> !outcome.isDone()).count();
+        // Whoever completes a command's future (reply, timer, close) first takes it out of the map.
+        return pending.size();
     }
 
     @Override
@@ -278,8 +278,8 @@ public final class QmpConnection implements AutoCloseable {
         outbox.clear();
         greeting.completeExceptionally(new IOException(reason));
         QmpOutcome lost = new QmpOutcome.ConnectionLost(reason);
-        for (CompletableFuture<QmpOutcome> outcome : List.copyOf(pending.values())) {
-            outcome.complete(lost);
+        for (Long id : List.copyOf(pending.keySet())) {
+            settle(id, lost);
         }
     }
 
@@ -383,13 +383,16 @@ public final class QmpConnection implements AutoCloseable {
         if (id < 1 || id > lastId.get()) {
             throw new QmpProtocolException("reply with an id this connection never sent (id " + id + "): " + reply.get());
         }
-        CompletableFuture<QmpOutcome> waiting = pending.get(id);
-        if (waiting == null) {
+        if (!settle(id, outcome)) {
             // Ours, but its deadline passed: the caller already has a Timeout.
             LOG.debug("late reply from {} for id {} dropped", endpoint.describe(), id);
-            return;
         }
-        waiting.complete(outcome);
+    }
+
+    /** Ends a command with {@code outcome} unless something else ended it first; whoever takes it from the map does. */
+    private boolean settle(long id, QmpOutcome outcome) {
+        CompletableFuture<QmpOutcome> waiting = pending.remove(id);
+        return waiting != null && waiting.complete(outcome);
     }
 
     private QmpEvent event(JsonNode message) {
