@@ -22,14 +22,15 @@ import org.apache.kafka.common.serialization.Deserializer;
 /**
  * Reads virtio.samples values (Avro single-object encoding of any shipped {@link VirtioSample}
  * schema) as a {@link DetectedSample}: detection's reader schema, which keeps only the fields
- * detection reads, so Avro skips the others instead of building their strings and records.
+ * detection reads, so the others are skipped instead of built.
  *
- * <p>It decodes straight from the record's byte array with Avro's buffered decoder. Avro's {@code
+ * <p>Records of schema v1, the one agents write, are read by {@link SampleV1Reader}; those of any
+ * other shipped version (and the current one) by Avro's resolution to DetectedSample, decoding
+ * straight from the record's array with Avro's buffered decoder. Avro's {@code
  * BinaryMessageDecoder} (behind {@code FleetSerdes}' readers) wraps the array in a stream and reads
- * it through an unbuffered decoder, one {@code read()} per byte of every number, which made up
- * half of a sample's decode. This is the application's one reader of samples, so it takes the
- * cheaper path; what it accepts is the same: the single-object marker, then the fingerprint of a
- * shipped VirtioSample schema (or the current one), which is resolved to the reader schema.
+ * it through an unbuffered decoder, one {@code read()} per byte of every number, which made up half
+ * of a sample's decode. What this accepts is what that accepts: the single-object marker, then the
+ * fingerprint of a shipped VirtioSample schema (or the current one).
  */
 public final class DetectedSampleDeserializer implements Deserializer<DetectedSample> {
     static {
@@ -38,6 +39,7 @@ public final class DetectedSampleDeserializer implements Deserializer<DetectedSa
 
     private static final int HEADER_LENGTH = 10;
     private static final Schema READER = DetectedSample.getClassSchema();
+    private static final long V1_FINGERPRINT = SingleObjectWireFormat.fingerprint(SampleV1Reader.V1);
 
     private final Map<Long, SpecificDatumReader<DetectedSample>> readers = new HashMap<>();
     /** The current schema's header: its first two bytes are the single-object marker of every version. */
@@ -77,6 +79,9 @@ public final class DetectedSampleDeserializer implements Deserializer<DetectedSa
                     + " (newer writer? add its schema to avro-history)");
         }
         try {
+            if (fingerprint == V1_FINGERPRINT) {
+                return SampleV1Reader.read(bytes, HEADER_LENGTH);
+            }
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, decoders.get());
             decoders.set(decoder);
             return reader.read(null, decoder);

@@ -9,19 +9,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.virtiofleet.avro.CommandError;
 import dev.virtiofleet.avro.CommandErrorKind;
+import dev.virtiofleet.avro.QemuVersion;
+import dev.virtiofleet.avro.QueueSample;
+import dev.virtiofleet.avro.VhostDeviceProtocols;
+import dev.virtiofleet.avro.VhostStatus;
 import dev.virtiofleet.avro.VirtQueueStatus;
+import dev.virtiofleet.avro.VirtVhostQueueStatus;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.avro.detection.DetectedErrorKind;
 import dev.virtiofleet.avro.detection.DetectedQueueStatus;
 import dev.virtiofleet.avro.detection.DetectedSample;
 import dev.virtiofleet.serde.FleetSerdes;
+import dev.virtiofleet.qapi.QapiReader;
 import dev.virtiofleet.serde.ShippedSchemas;
 import dev.virtiofleet.streams.testing.Samples;
 import dev.virtiofleet.testing.FleetRecords;
+import dev.virtiofleet.testing.Transcript;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
@@ -63,6 +77,65 @@ class DetectedSampleDeserializerTest {
 
         assertEquals(List.of(DetectedErrorKind.NOT_A_VIRTIO_DEVICE, DetectedErrorKind.OTHER),
                 read.getErrors().stream().map(error -> error.getKind()).toList());
+    }
+
+    /**
+     * The v1 reader against Avro's own resolution of v1 to DetectedSample, on every device of every
+     * transcript with and without queue elements, and with what transcripts lack: a running vhost
+     * backend with vhost queue status, errors, a QEMU version, no status at all.
+     */
+    @Test
+    void readsV1ExactlyAsAvroResolvesIt() throws Exception {
+        SpecificDatumReader<DetectedSample> avro = new SpecificDatumReader<>(SampleV1Reader.V1, DetectedSample.getClassSchema(),
+                SpecificData.getForSchema(DetectedSample.getClassSchema()));
+        List<VirtioSample> samples = new ArrayList<>();
+        for (Transcript transcript : Transcript.all()) {
+            for (String path : devicePaths(transcript)) {
+                samples.add(Samples.of(transcript, path, false));
+                samples.add(Samples.of(transcript, path, true));
+            }
+        }
+        VirtioSample vhost = Samples.editStatus(BLK_SAMPLE, s -> s.setVhostStarted(true).setVhostDev(VhostStatus.newBuilder()
+                .setNMemSections(3).setNTmpSections(1).setNvqs(1).setVqIndex(0)
+                .setFeatures(s.getHostFeatures()).setAckedFeatures(s.getGuestFeatures()).setBackendFeatures(s.getBackendFeatures())
+                .setProtocolFeatures(VhostDeviceProtocols.newBuilder().setProtocols(List.of("VHOST_USER_PROTOCOL_F_MQ"))
+                        .setUnknownProtocols(1L << 60).setUnparseable(List.of("?")).build())
+                .setMaxQueues(-1).setBackendCap(7).setLogEnabled(true).setLogSize(1L << 40).build()));
+        QueueSample first = vhost.getQueues().getFirst();
+        samples.add(VirtioSample.newBuilder(vhost)
+                .setQemuVersion(QemuVersion.newBuilder().setMajor(7).setMinor(2).setMicro(22).setPackageName("Debian").build())
+                .setVmRunState("running").setPollDurationMicros(-5)
+                .setQueues(List.of(QueueSample.newBuilder(first).setVhostStatus(VirtVhostQueueStatus.newBuilder().setName("vq0")
+                        .setKick(1).setCall(2).setDesc(-3).setAvail(4).setUsed(5).setNum(256).setDescPhys(6).setDescSize(4096)
+                        .setAvailPhys(7).setAvailSize(518).setUsedPhys(8).setUsedSize(2054).build()).build()))
+                .setErrors(List.of(error(CommandErrorKind.NOT_A_VIRTIO_DEVICE), error(CommandErrorKind.DECODE_FAILED),
+                        CommandError.newBuilder(error(CommandErrorKind.INVALID_QUEUE)).setQueueIndex(3).setErrorClass("GenericError").build()))
+                .build());
+        samples.add(VirtioSample.newBuilder(BLK_SAMPLE).setStatus(null).setVmName(null).setVmUuid(null).setVmRunning(null).build());
+
+        for (VirtioSample sample : samples) {
+            byte[] bytes = bytes(sample);
+            DetectedSample expected = avro.read(null, DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, null));
+            assertEquals(expected, deserializer.deserialize(TOPIC, bytes), sample.getDevicePath());
+        }
+    }
+
+    @Test
+    void rejectsATruncatedSample() {
+        byte[] bytes = bytes(BLK_SAMPLE);
+        SerializationException truncated = assertThrows(SerializationException.class,
+                () -> deserializer.deserialize(TOPIC, Arrays.copyOf(bytes, bytes.length - 3)));
+        assertTrue(truncated.getMessage().contains("does not decode"), truncated.getMessage());
+    }
+
+    private static Set<String> devicePaths(Transcript transcript) {
+        Set<String> paths = new TreeSet<>();
+        for (Transcript.Exchange exchange : transcript.exchanges()) {
+            if (!exchange.isError() && QapiReader.X_QUERY_VIRTIO_STATUS.equals(exchange.execute())) {
+                paths.add(exchange.arguments().path("path").asText());
+            }
+        }
+        return paths;
     }
 
     @Test
