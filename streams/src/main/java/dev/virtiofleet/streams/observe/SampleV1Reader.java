@@ -14,6 +14,9 @@ import dev.virtiofleet.avro.detection.DetectedSample;
 import dev.virtiofleet.avro.detection.DetectedStatus;
 import dev.virtiofleet.avro.detection.DetectedVhost;
 import dev.virtiofleet.serde.ShippedSchemas;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,14 +66,16 @@ final class SampleV1Reader {
         return sample;
     }
 
+    // Records are made with their all-fields constructors from locals read in v1's order: Avro's
+    // builders validate and track every field, which cost as much as reading the queue status.
     private DetectedSample sample() {
-        DetectedSample.Builder sample = DetectedSample.newBuilder()
-                .setHostId(string())
-                .setAgentRunId(string())
-                .setAgentSequence(longValue())
-                .setEventTime(Instant.ofEpochMilli(longValue()));
+        String hostId = string();
+        String agentRunId = string();
+        long agentSequence = longValue();
+        Instant eventTime = Instant.ofEpochMilli(longValue());
         longValue(); // pollDurationMicros
-        sample.setVmName(present() ? string() : null).setVmUuid(present() ? string() : null);
+        String vmName = present() ? string() : null;
+        String vmUuid = present() ? string() : null;
         if (present()) { // qemuVersion: major, minor, micro, packageName
             intValue();
             intValue();
@@ -80,10 +85,10 @@ final class SampleV1Reader {
         if (present()) { // vmRunState
             skipString();
         }
-        sample.setVmRunning(present() ? bool() : null)
-                .setDevicePath(string())
-                .setDeviceName(string())
-                .setStatus(present() ? status() : null);
+        Boolean vmRunning = present() ? bool() : null;
+        String devicePath = string();
+        String deviceName = string();
+        DetectedStatus status = present() ? status() : null;
         List<DetectedQueue> queues = new ArrayList<>();
         for (long n = blockCount(); n != 0; n = blockCount()) {
             for (long i = 0; i < n; i++) {
@@ -96,31 +101,38 @@ final class SampleV1Reader {
                 errors.add(error());
             }
         }
-        return sample.setQueues(queues).setErrors(errors).build();
+        return new DetectedSample(hostId, agentRunId, agentSequence, eventTime, vmName, vmUuid, vmRunning, devicePath, deviceName,
+                status, queues, errors);
     }
 
     private DetectedStatus status() {
         skipString(); // name
-        DetectedStatus.Builder status = DetectedStatus.newBuilder().setDeviceId(intValue()).setVhostStarted(bool());
+        int deviceId = intValue();
+        boolean vhostStarted = bool();
         skipString(); // deviceEndian
-        status.setGuestFeatures(features()).setHostFeatures(features());
+        DetectedFeatures guestFeatures = features();
+        DetectedFeatures hostFeatures = features();
         skipFeatures(); // backendFeatures
-        status.setNumVqs(longValue()).setStatus(DetectedDeviceStatus.newBuilder().setStatuses(strings()).build());
+        long numVqs = longValue();
+        DetectedDeviceStatus deviceStatus = new DetectedDeviceStatus(strings());
         if (present()) { // unknownStatuses
             intValue();
         }
         skipStrings(); // unparseable
         intValue(); // isr
         intValue(); // queueSel
-        status.setVmRunning(bool()).setBroken(bool());
+        boolean vmRunning = bool();
+        boolean broken = bool();
         bool(); // disabled
         bool(); // useStarted
-        status.setStarted(bool());
+        boolean started = bool();
         bool(); // startOnKick
         bool(); // disableLegacyCheck
         skipString(); // busName
         bool(); // useGuestNotifierMask
-        return status.setVhostDev(present() ? vhost() : null).build();
+        DetectedVhost vhost = present() ? vhost() : null;
+        return new DetectedStatus(deviceId, vhostStarted, guestFeatures, hostFeatures, numVqs, deviceStatus, vmRunning, broken, started,
+                vhost);
     }
 
     private DetectedVhost vhost() {
@@ -128,7 +140,8 @@ final class SampleV1Reader {
             longValue();
         }
         skipFeatures(); // features
-        DetectedVhost vhost = DetectedVhost.newBuilder().setAckedFeatures(features()).setBackendFeatures(features()).build();
+        DetectedFeatures ackedFeatures = features();
+        DetectedVhost vhost = new DetectedVhost(ackedFeatures, features());
         skipStrings(); // protocolFeatures: protocols, unknownProtocols, unparseable
         if (present()) {
             longValue();
@@ -142,29 +155,33 @@ final class SampleV1Reader {
     }
 
     private DetectedQueue queue() {
-        DetectedQueue.Builder queue = DetectedQueue.newBuilder().setQueueIndex(intValue()).setStatus(present() ? queueStatus() : null);
+        int queueIndex = intValue();
+        DetectedQueueStatus status = present() ? queueStatus() : null;
         if (present()) { // vhostStatus: name and twelve numbers
             skipString();
             for (int i = 0; i < 12; i++) {
                 longValue();
             }
         }
-        return queue.setElement(present() ? element() : null).build();
+        return new DetectedQueue(queueIndex, status, present() ? element() : null);
     }
 
     private DetectedQueueStatus queueStatus() {
         skipString(); // name
         intValue(); // queueIndex
-        DetectedQueueStatus.Builder status = DetectedQueueStatus.newBuilder().setInuse(longValue()).setVringNum(longValue());
+        long inuse = longValue();
+        long vringNum = longValue();
         longValue(); // vringNumDefault
         longValue(); // vringAlign
-        return status.setVringDesc(longValue()).setVringAvail(longValue()).setVringUsed(longValue())
-                .setLastAvailIdx(present() ? intValue() : null)
-                .setShadowAvailIdx(present() ? intValue() : null)
-                .setUsedIdx(intValue())
-                .setSignalledUsed(intValue())
-                .setSignalledUsedValid(bool())
-                .build();
+        long vringDesc = longValue();
+        long vringAvail = longValue();
+        long vringUsed = longValue();
+        Integer lastAvailIdx = present() ? intValue() : null;
+        Integer shadowAvailIdx = present() ? intValue() : null;
+        int usedIdx = intValue();
+        int signalledUsed = intValue();
+        return new DetectedQueueStatus(inuse, vringNum, vringDesc, vringAvail, vringUsed, lastAvailIdx, shadowAvailIdx, usedIdx,
+                signalledUsed, bool());
     }
 
     private DetectedElement element() {
@@ -177,10 +194,11 @@ final class SampleV1Reader {
                 skipStrings();
             }
         }
-        DetectedRingAvail avail = DetectedRingAvail.newBuilder().setFlags(intValue()).setIdx(intValue()).build();
+        int availFlags = intValue();
+        DetectedRingAvail avail = new DetectedRingAvail(availFlags, intValue());
         intValue(); // avail.ring
         intValue(); // used.flags
-        return DetectedElement.newBuilder().setAvail(avail).setUsed(DetectedRingUsed.newBuilder().setIdx(intValue()).build()).build();
+        return new DetectedElement(avail, new DetectedRingUsed(intValue()));
     }
 
     private DetectedError error() {
@@ -209,12 +227,10 @@ final class SampleV1Reader {
             return known;
         }
         SampleV1Reader word = new SampleV1Reader(bytes, start);
-        DetectedFeatures made = DetectedFeatures.newBuilder()
-                .setTransports(List.copyOf(word.strings()))
-                .setDevFeatures(word.present() ? List.copyOf(word.strings()) : null)
-                .setUnknownDevFeatures(word.present() ? word.longValue() : null)
-                .setUnparseable(List.copyOf(word.strings()))
-                .build();
+        List<String> transports = List.copyOf(word.strings());
+        List<String> devFeatures = word.present() ? List.copyOf(word.strings()) : null;
+        Long unknownDevFeatures = word.present() ? word.longValue() : null;
+        DetectedFeatures made = new DetectedFeatures(transports, devFeatures, unknownDevFeatures, List.copyOf(word.strings()));
         if (FEATURE_WORDS.size() >= LIMIT) {
             FEATURE_WORDS.clear();
         }
@@ -323,6 +339,8 @@ final class SampleV1Reader {
 
     /** Bytes [from, to) of an array, compared by content; a looked-up span refers to the record, a stored one to a copy. */
     private record Span(byte[] bytes, int from, int to) {
+        private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
         Span copy() {
             return new Span(Arrays.copyOfRange(bytes, from, to), 0, to - from);
         }
@@ -332,13 +350,18 @@ final class SampleV1Reader {
             return other instanceof Span span && Arrays.equals(bytes, from, to, span.bytes, span.from, span.to);
         }
 
+        // Eight bytes a step: a feature word is some hundred bytes, hashed for every word of every sample.
         @Override
         public int hashCode() {
-            int hash = 1;
-            for (int i = from; i < to; i++) {
-                hash = 31 * hash + bytes[i];
+            long hash = to - from;
+            int i = from;
+            for (; i + Long.BYTES <= to; i += Long.BYTES) {
+                hash = (hash ^ (long) LONGS.get(bytes, i)) * 0x9E3779B97F4A7C15L;
             }
-            return hash;
+            for (; i < to; i++) {
+                hash = (hash ^ bytes[i]) * 0x9E3779B97F4A7C15L;
+            }
+            return (int) (hash ^ (hash >>> 32));
         }
     }
 }
