@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
@@ -49,13 +48,8 @@ public final class DetectedSampleDeserializer implements Deserializer<DetectedSa
 
     /** Reads what every shipped VirtioSample schema, and the current one, wrote. */
     public DetectedSampleDeserializer() {
-        this(ShippedSchemas.versionsOf(VirtioSample.getClassSchema().getFullName()));
-    }
-
-    /** Reads what {@code writerSchemas} (and the current VirtioSample schema) wrote. */
-    DetectedSampleDeserializer(List<Schema> writerSchemas) {
         SpecificData model = SpecificData.getForSchema(READER);
-        for (Schema writer : writerSchemas) {
+        for (Schema writer : ShippedSchemas.versionsOf(VirtioSample.getClassSchema().getFullName())) {
             readers.put(SingleObjectWireFormat.fingerprint(writer), new SpecificDatumReader<>(writer, READER, model));
         }
         Schema current = VirtioSample.getClassSchema();

@@ -33,8 +33,10 @@ import org.apache.kafka.streams.state.Stores;
  *   virtio.heartbeats ─▶ agent-liveness [agent-liveness] ─(wall clock)─▶ virtio.alerts
  * </pre>
  *
- * <p>Samples are read as {@link DetectedSample}, only the fields detection uses (see {@link
- * DetectedSampleDeserializer}). Poison samples (undecodable, another schema, impossible values) go to virtio.samples.dlq via
+ * <p>Samples are read as {@link DetectedSample}, only the fields detection uses, in the
+ * single-object encoding (see {@link DetectedSampleDeserializer}; a registry-backed wire format in
+ * {@code serdes} would need a reader of its own there); the other topics go through {@code serdes}.
+ * Poison samples (undecodable, another schema, impossible values) go to virtio.samples.dlq via
  * Kafka Streams' own dead-letter support; see {@link StreamsSettings}.
  */
 public final class DetectionTopology {
