@@ -16,10 +16,13 @@ public record DeviceKey(String hostId, String vm, String devicePath) {
     private static final String UNKNOWN_VM = "-";
 
     public static DeviceKey of(VirtioSample sample) {
-        String vm = Optional.ofNullable(sample.getVmUuid())
-                .or(() -> Optional.ofNullable(sample.getVmName()))
-                .orElse(UNKNOWN_VM);
-        return new DeviceKey(sample.getHostId(), vm, sample.getDevicePath());
+        return of(sample.getHostId(), Optional.ofNullable(sample.getVmUuid()), Optional.ofNullable(sample.getVmName()),
+                sample.getDevicePath());
+    }
+
+    /** The key of a sample read with another reader schema than VirtioSample's, from its fields. */
+    public static DeviceKey of(String hostId, Optional<String> vmUuid, Optional<String> vmName, String devicePath) {
+        return new DeviceKey(hostId, vmUuid.or(() -> vmName).orElse(UNKNOWN_VM), devicePath);
     }
 
     /** The Kafka record key of samples and health records: {@code hostId/vm/devicePath}. */

@@ -1,6 +1,6 @@
 package dev.virtiofleet.streams.observe;
 
-import dev.virtiofleet.avro.VirtioDeviceFeatures;
+import dev.virtiofleet.avro.detection.DetectedFeatures;
 import dev.virtiofleet.qapi.features.FeatureSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,7 +22,7 @@ final class FeatureSets {
 
     private FeatureSets() {}
 
-    static FeatureSet of(VirtioDeviceFeatures features) {
+    static FeatureSet of(DetectedFeatures features) {
         Word word = new Word(features.getTransports(), features.getDevFeatures(),
                 Optional.ofNullable(features.getUnknownDevFeatures()).orElse(0L), features.getUnparseable());
         FeatureSet known = MEMO.get(word);

@@ -1,40 +1,44 @@
 package dev.virtiofleet.streams.observe;
 
-import dev.virtiofleet.topics.DeviceKey;
-import dev.virtiofleet.avro.CommandErrorKind;
 import dev.virtiofleet.avro.QueueRole;
-import dev.virtiofleet.avro.QueueSample;
-import dev.virtiofleet.avro.VirtQueueStatus;
-import dev.virtiofleet.avro.VirtioDeviceFeatures;
-import dev.virtiofleet.avro.VirtioQueueElement;
-import dev.virtiofleet.avro.VirtioSample;
-import dev.virtiofleet.avro.VirtioStatus;
+import dev.virtiofleet.avro.detection.DetectedElement;
+import dev.virtiofleet.avro.detection.DetectedErrorKind;
+import dev.virtiofleet.avro.detection.DetectedFeatures;
+import dev.virtiofleet.avro.detection.DetectedQueue;
+import dev.virtiofleet.avro.detection.DetectedQueueStatus;
+import dev.virtiofleet.avro.detection.DetectedSample;
+import dev.virtiofleet.avro.detection.DetectedStatus;
 import dev.virtiofleet.qapi.features.FeatureSet;
 import dev.virtiofleet.streams.ring.RingIndex;
 import dev.virtiofleet.streams.roles.QueueRoles;
+import dev.virtiofleet.topics.DeviceKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
-/** Turns an Avro {@link VirtioSample} into a {@link DeviceSnapshot}, rejecting values that cannot be true. */
+/**
+ * Turns a sample, as detection reads it ({@link DetectedSample}: the VirtioSample fields detection
+ * uses), into a {@link DeviceSnapshot}, rejecting values that cannot be true.
+ */
 public final class SnapshotReader {
     /** The virtio spec's largest split-ring size. */
     private static final int MAX_QUEUE_SIZE = 32768;
 
     private SnapshotReader() {}
 
-    public static DeviceSnapshot read(VirtioSample sample) throws InvalidSampleException {
+    public static DeviceSnapshot read(DetectedSample sample) throws InvalidSampleException {
         Optional<DeviceStatusView> status = Optional.ofNullable(sample.getStatus()).map(SnapshotReader::status);
         List<QueueView> queues = new ArrayList<>();
-        for (QueueSample queue : sample.getQueues()) {
+        for (DetectedQueue queue : sample.getQueues()) {
             queues.add(queue(queue, status));
         }
         boolean gone = status.isEmpty() && sample.getErrors().stream()
-                .anyMatch(error -> error.getKind() == CommandErrorKind.NOT_A_VIRTIO_DEVICE);
+                .anyMatch(error -> error.getKind() == DetectedErrorKind.NOT_A_VIRTIO_DEVICE);
         return new DeviceSnapshot(
-                DeviceKey.of(sample),
+                DeviceKey.of(sample.getHostId(), Optional.ofNullable(sample.getVmUuid()), Optional.ofNullable(sample.getVmName()),
+                        sample.getDevicePath()),
                 new SampleRef(sample.getEventTime(), sample.getAgentRunId(), sample.getAgentSequence()),
                 Optional.ofNullable(sample.getVmName()),
                 Optional.ofNullable(sample.getVmUuid()),
@@ -46,7 +50,7 @@ public final class SnapshotReader {
     }
 
     /** Running only when every source that answered says so: query-status and the device's vm-running. */
-    private static boolean vmRunning(VirtioSample sample, Optional<DeviceStatusView> status) {
+    private static boolean vmRunning(DetectedSample sample, Optional<DeviceStatusView> status) {
         Optional<Boolean> queried = Optional.ofNullable(sample.getVmRunning());
         Optional<Boolean> device = status.map(DeviceStatusView::vmRunning);
         if (queried.isEmpty() && device.isEmpty()) {
@@ -55,7 +59,7 @@ public final class SnapshotReader {
         return queried.orElse(true) && device.orElse(true);
     }
 
-    private static DeviceStatusView status(VirtioStatus status) {
+    private static DeviceStatusView status(DetectedStatus status) {
         Optional<DeviceStatusView.VhostFeatures> vhost = Optional.ofNullable(status.getVhostDev())
                 .filter(dev -> status.getVhostStarted())
                 .map(dev -> new DeviceStatusView.VhostFeatures(
@@ -76,11 +80,11 @@ public final class SnapshotReader {
      * The Avro feature word as one {@link FeatureSet}: transport and device symbols, unknown bits,
      * unparseable entries. Equal words give the same (immutable) set: see {@link FeatureSets}.
      */
-    public static FeatureSet features(VirtioDeviceFeatures features) {
+    public static FeatureSet features(DetectedFeatures features) {
         return FeatureSets.of(features);
     }
 
-    private static QueueView queue(QueueSample queue, Optional<DeviceStatusView> status) throws InvalidSampleException {
+    private static QueueView queue(DetectedQueue queue, Optional<DeviceStatusView> status) throws InvalidSampleException {
         int index = queue.getQueueIndex();
         DeviceStatusView device = status.orElse(null);
         QueueRole role = device == null ? QueueRole.UNKNOWN
@@ -88,8 +92,8 @@ public final class SnapshotReader {
         // While a vhost backend runs the rings, QEMU's own copies of the indices are stale (synced
         // only when vhost stops), so progress is read from guest memory via the queue element.
         boolean vhostRunsRing = device != null && device.vhost().isPresent();
-        VirtQueueStatus ring = vhostRunsRing ? null : queue.getStatus();
-        VirtioQueueElement element = queue.getElement();
+        DetectedQueueStatus ring = vhostRunsRing ? null : queue.getStatus();
+        DetectedElement element = queue.getElement();
 
         OptionalInt used = ring != null ? index(index, "used-idx", ring.getUsedIdx())
                 : element != null ? index(index, "used-idx", element.getUsed().getIdx()) : OptionalInt.empty();

@@ -1,4 +1,4 @@
 /**
- * A {@code VirtioSample} validated and reduced to what detection judges: devices, queues, status.
+ * A sample (as detection reads it: {@code DetectedSample}) validated and reduced to what detection judges: devices, queues, status.
  */
 package dev.virtiofleet.streams.observe;

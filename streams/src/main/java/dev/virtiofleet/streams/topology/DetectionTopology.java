@@ -3,12 +3,15 @@ package dev.virtiofleet.streams.topology;
 import dev.virtiofleet.avro.AlertKind;
 import dev.virtiofleet.avro.DeviceHealth;
 import dev.virtiofleet.avro.VirtioAlert;
+import dev.virtiofleet.avro.detection.DetectedSample;
 import dev.virtiofleet.serde.FleetSerdes;
 import dev.virtiofleet.streams.agents.SilenceJudge;
 import dev.virtiofleet.streams.config.DetectionConfig;
 import dev.virtiofleet.streams.detect.DeviceMonitor;
 import dev.virtiofleet.streams.drift.DriftJudge;
 import dev.virtiofleet.streams.health.HealthPublisher;
+import dev.virtiofleet.streams.observe.DetectedSampleDeserializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -30,7 +33,10 @@ import org.apache.kafka.streams.state.Stores;
  *   virtio.heartbeats ─▶ agent-liveness [agent-liveness] ─(wall clock)─▶ virtio.alerts
  * </pre>
  *
- * <p>Poison samples (undecodable, another schema, impossible values) go to virtio.samples.dlq via
+ * <p>Samples are read as {@link DetectedSample}, only the fields detection uses, in the
+ * single-object encoding (see {@link DetectedSampleDeserializer}; a registry-backed wire format in
+ * {@code serdes} would need a reader of its own there); the other topics go through {@code serdes}.
+ * Poison samples (undecodable, another schema, impossible values) go to virtio.samples.dlq via
  * Kafka Streams' own dead-letter support; see {@link StreamsSettings}.
  */
 public final class DetectionTopology {
@@ -55,7 +61,7 @@ public final class DetectionTopology {
 
         DeviceMonitor monitor = new DeviceMonitor(config);
         KStream<String, DetectorOutput> detected = builder
-                .stream(topics.samples(), Consumed.with(Serdes.String(), serdes.sample()).withName("samples"))
+                .stream(topics.samples(), Consumed.with(Serdes.String(), detectedSamples()).withName("samples"))
                 .process(() -> new DeviceProcessor(monitor, config.deviceGoneAfter(), new HealthPublisher(config.healthRefreshAfter())),
                         Named.as("device-detector"), DEVICE_STORE);
 
@@ -78,5 +84,12 @@ public final class DetectionTopology {
                 .process(() -> new HeartbeatProcessor(silence), Named.as("agent-liveness"), LIVENESS_STORE)
                 .to(topics.alerts(), toAlerts);
         return builder.build();
+    }
+
+    /** Samples as detection reads them; the application never writes one. */
+    private static Serde<DetectedSample> detectedSamples() {
+        return Serdes.serdeFrom((topic, sample) -> {
+            throw new UnsupportedOperationException("detection reads samples and never writes them");
+        }, new DetectedSampleDeserializer());
     }
 }

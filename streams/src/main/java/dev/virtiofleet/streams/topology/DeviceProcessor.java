@@ -1,7 +1,7 @@
 package dev.virtiofleet.streams.topology;
 
 import dev.virtiofleet.avro.VirtioAlert;
-import dev.virtiofleet.avro.VirtioSample;
+import dev.virtiofleet.avro.detection.DetectedSample;
 import dev.virtiofleet.streams.alerts.Observation;
 import dev.virtiofleet.streams.detect.DeviceMonitor;
 import dev.virtiofleet.streams.detect.DeviceState;
@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * device's state at each check had cost, at a 10 s poll and a 15 s check, two thirds of a state
  * read per sample again.
  */
-final class DeviceProcessor implements Processor<String, VirtioSample, String, DetectorOutput> {
+final class DeviceProcessor implements Processor<String, DetectedSample, String, DetectorOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceProcessor.class);
 
     private final DeviceMonitor monitor;
@@ -72,7 +72,7 @@ final class DeviceProcessor implements Processor<String, VirtioSample, String, D
     }
 
     @Override
-    public void process(Record<String, VirtioSample> record) {
+    public void process(Record<String, DetectedSample> record) {
         if (record.value() == null) {
             return;
         }

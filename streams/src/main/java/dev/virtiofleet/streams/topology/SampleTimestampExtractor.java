@@ -1,7 +1,7 @@
 package dev.virtiofleet.streams.topology;
 
 import dev.virtiofleet.avro.AgentHeartbeat;
-import dev.virtiofleet.avro.VirtioSample;
+import dev.virtiofleet.avro.detection.DetectedSample;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.processor.TimestampExtractor;
 
@@ -9,7 +9,7 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
 public final class SampleTimestampExtractor implements TimestampExtractor {
     @Override
     public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
-        if (record.value() instanceof VirtioSample sample) {
+        if (record.value() instanceof DetectedSample sample) {
             return sample.getEventTime().toEpochMilli();
         }
         if (record.value() instanceof AgentHeartbeat heartbeat) {

@@ -32,7 +32,7 @@ class DeviceMonitorTest {
     private final List<VirtioAlert> alerts = new ArrayList<>();
 
     private Outcome step(VirtioSample sample) throws InvalidSampleException {
-        Outcome outcome = monitor.step(state, SnapshotReader.read(sample));
+        Outcome outcome = monitor.step(state, SnapshotReader.read(Samples.detected(sample)));
         if (outcome instanceof Outcome.Tracked tracked) {
             state = Optional.of(tracked.state());
             alerts.addAll(tracked.alerts());

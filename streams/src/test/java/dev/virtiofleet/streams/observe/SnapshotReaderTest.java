@@ -12,8 +12,8 @@ import dev.virtiofleet.avro.QueueRole;
 import dev.virtiofleet.avro.VhostDeviceProtocols;
 import dev.virtiofleet.avro.VhostStatus;
 import dev.virtiofleet.avro.VirtioSample;
+import dev.virtiofleet.avro.detection.DetectedFeatures;
 import dev.virtiofleet.streams.testing.Samples;
-import dev.virtiofleet.avro.VirtioDeviceFeatures;
 import dev.virtiofleet.qapi.features.FeatureSet;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -26,7 +26,7 @@ class SnapshotReaderTest {
 
     @Test
     void readsTheRealTranscriptSample() throws InvalidSampleException {
-        DeviceSnapshot snapshot = SnapshotReader.read(BLK_SAMPLE);
+        DeviceSnapshot snapshot = SnapshotReader.read(Samples.detected(BLK_SAMPLE));
 
         assertTrue(snapshot.vmRunning());
         assertTrue(snapshot.status().orElseThrow().active());
@@ -42,18 +42,18 @@ class SnapshotReaderTest {
     @Test
     void aVmThatQueryStatusCallsPausedIsNotRunningWhateverTheDeviceSays() throws InvalidSampleException {
         VirtioSample paused = VirtioSample.newBuilder(BLK_SAMPLE).setVmRunning(false).setVmRunState("paused").build();
-        assertFalse(SnapshotReader.read(paused).vmRunning());
+        assertFalse(SnapshotReader.read(Samples.detected(paused)).vmRunning());
         VirtioSample unknown = VirtioSample.newBuilder(BLK_SAMPLE).setVmRunning(null).setStatus(null).build();
-        assertFalse(SnapshotReader.read(unknown).vmRunning(), "unknown run state is not judged as running");
+        assertFalse(SnapshotReader.read(Samples.detected(unknown)).vmRunning(), "unknown run state is not judged as running");
     }
 
     @Test
     void impossibleValuesAreRejectedWithTheirReason() {
         InvalidSampleException tooMany = assertThrows(InvalidSampleException.class,
-                () -> SnapshotReader.read(Samples.editQueue(BLK_SAMPLE, 0, q -> q.setInuse(257))));
+                () -> SnapshotReader.read(Samples.detected(Samples.editQueue(BLK_SAMPLE, 0, q -> q.setInuse(257)))));
         assertTrue(tooMany.getMessage().contains("inuse 257"), tooMany.getMessage());
         InvalidSampleException wide = assertThrows(InvalidSampleException.class,
-                () -> SnapshotReader.read(Samples.editQueue(BLK_SAMPLE, 0, q -> q.setUsedIdx(70_000))));
+                () -> SnapshotReader.read(Samples.detected(Samples.editQueue(BLK_SAMPLE, 0, q -> q.setUsedIdx(70_000)))));
         assertTrue(wide.getMessage().contains("used-idx 70000"), wide.getMessage());
     }
 
@@ -67,20 +67,20 @@ class SnapshotReaderTest {
                         .setMaxQueues(1).setBackendCap(0).setLogEnabled(false).setLogSize(0).build())),
                 0, q -> q.setUsedIdx(17).setInuse(0));
 
-        QueueView queue = SnapshotReader.read(vhost).queues().getFirst();
+        QueueView queue = SnapshotReader.read(Samples.detected(vhost)).queues().getFirst();
         assertEquals(OptionalInt.of(4801), queue.usedIdx(), "QEMU's own used-idx is stale while vhost runs the ring");
         assertTrue(queue.inuse().isEmpty());
     }
 
     @Test
     void equalFeatureWordsGiveOneSharedSetAndADifferentWordItsOwn() throws InvalidSampleException {
-        VirtioDeviceFeatures host = BLK_SAMPLE.getStatus().getHostFeatures();
+        DetectedFeatures host = Samples.detected(BLK_SAMPLE).getStatus().getHostFeatures();
         // A copy decoded apart from the first: equal lists, other objects.
-        VirtioDeviceFeatures copy = VirtioDeviceFeatures.newBuilder(host).setTransports(new ArrayList<>(host.getTransports()))
+        DetectedFeatures copy = DetectedFeatures.newBuilder(host).setTransports(new ArrayList<>(host.getTransports()))
                 .setDevFeatures(new ArrayList<>(host.getDevFeatures())).build();
-        VirtioDeviceFeatures fewer = VirtioDeviceFeatures.newBuilder(host)
+        DetectedFeatures fewer = DetectedFeatures.newBuilder(host)
                 .setDevFeatures(host.getDevFeatures().subList(1, host.getDevFeatures().size())).build();
-        VirtioDeviceFeatures unknownBit = VirtioDeviceFeatures.newBuilder(host).setUnknownDevFeatures(host.getUnknownDevFeatures() | 1L << 50).build();
+        DetectedFeatures unknownBit = DetectedFeatures.newBuilder(host).setUnknownDevFeatures(host.getUnknownDevFeatures() | 1L << 50).build();
 
         FeatureSet first = SnapshotReader.features(host);
         assertSame(first, SnapshotReader.features(copy));

@@ -6,6 +6,9 @@ import dev.virtiofleet.avro.VirtioDeviceStatus;
 import dev.virtiofleet.avro.VirtioQueueElement;
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.avro.VirtioStatus;
+import dev.virtiofleet.avro.detection.DetectedSample;
+import dev.virtiofleet.serde.FleetSerdes;
+import dev.virtiofleet.streams.observe.DetectedSampleDeserializer;
 import dev.virtiofleet.testing.Transcript;
 import dev.virtiofleet.testing.TranscriptSamples;
 import java.time.Duration;
@@ -33,6 +36,12 @@ public final class Samples {
 
     public static VirtioSample of(Transcript transcript, String devicePath, boolean withElements) {
         return TranscriptSamples.sampleOf(transcript, devicePath, withElements).sample();
+    }
+
+    /** {@code sample} as the application reads it off virtio.samples: encoded as agents write it, decoded with detection's reader schema. */
+    public static DetectedSample detected(VirtioSample sample) {
+        return new DetectedSampleDeserializer().deserialize("virtio.samples", FleetSerdes.singleObject().sample().serializer()
+                .serialize("virtio.samples", sample));
     }
 
     /** The same sample as the n-th poll: event time T0 + n polls, sequence n. */

@@ -29,7 +29,7 @@ class DeviceStateSerdeTest {
         DeviceMonitor monitor = new DeviceMonitor(DetectionConfig.defaults());
         Optional<DeviceState> state = Optional.empty();
         for (var sample : Samples.repeated(Samples.of(HUNG, BLK, false), 0, 4)) {
-            state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(sample))).state());
+            state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(Samples.detected(sample)))).state());
         }
         DeviceState firing = state.orElseThrow();
         assertFalse(firing.episodes().isEmpty());
@@ -46,7 +46,7 @@ class DeviceStateSerdeTest {
         DeviceMonitor monitor = new DeviceMonitor(DetectionConfig.defaults());
         Optional<DeviceState> state = Optional.empty();
         for (var sample : Samples.repeated(Samples.of(HUNG, BLK, false), 0, 4)) {
-            state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(sample))).state());
+            state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(Samples.detected(sample)))).state());
         }
         DeviceState firing = state.orElseThrow();
         assertFalse(firing.episodes().isEmpty());
@@ -63,7 +63,7 @@ class DeviceStateSerdeTest {
         for (String device : Samples.RUNNING_DEVICES) {
             state = Optional.empty();
             for (var sample : Samples.repeated(Samples.of(Samples.RUNNING, device, false), 0, 3)) {
-                state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(sample))).state());
+                state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(Samples.detected(sample)))).state());
             }
             DeviceState healthy = state.orElseThrow().withHealthPublished(new PublishedHealth(7, Samples.T0.plusSeconds(10)));
             byte[] compact = serde.serializer().serialize("t", healthy);
