@@ -74,7 +74,7 @@ public final class VmPoller implements AutoCloseable {
         this.run = run;
         this.clock = clock;
         List<CompletableFuture<QmpOutcome>> asked = sendCounted(List.of(QmpCommand.of(ReadOnlyCommands.QUERY_NAME),
-                QmpCommand.of(ReadOnlyCommands.QUERY_UUID), QmpCommand.of(ReadOnlyCommands.QUERY_COMMANDS)));
+                QmpCommand.of(ReadOnlyCommands.QUERY_UUID), QmpCommand.of(ReadOnlyCommands.QUERY_COMMANDS)), (index, outcome, at) -> {});
         this.identity = new VmIdentity(text(await(asked.get(0)), "name"), text(await(asked.get(1)), "UUID").filter(VmPoller::isSetUuid));
         this.commands = await(asked.get(2)) instanceof QmpOutcome.Reply reply
                 ? Optional.of(AvailableCommands.fromQueryCommands(reply.value().tree())) : Optional.empty();
@@ -310,12 +310,10 @@ public final class VmPoller implements AutoCloseable {
                 return;
             }
             lastWritten = Optional.of(unsent.getLast());
-            List<CompletableFuture<QmpOutcome>> outcomes = sendCounted(unsent.stream().map(Sent::command).toList());
-            for (int i = 0; i < outcomes.size(); i++) {
-                CompletableFuture<Answered> answer = unsent.get(i).answer();
-                outcomes.get(i).thenAccept(outcome -> answer.complete(new Answered(outcome, System.nanoTime())));
-            }
+            List<Sent> written = List.copyOf(unsent);
             unsent.clear();
+            sendCounted(written.stream().map(Sent::command).toList(),
+                    (index, outcome, at) -> written.get(index).answer().complete(new Answered(outcome, at)));
         }
 
         void countDecodeFailure() {
@@ -384,12 +382,24 @@ public final class VmPoller implements AutoCloseable {
         }
     }
 
-    private List<CompletableFuture<QmpOutcome>> sendCounted(List<QmpCommand> commands) {
+    /** Where a command's outcome goes once it is counted: its place among those sent together, and when it came. */
+    @FunctionalInterface
+    private interface AnswerSink {
+        void answered(int index, QmpOutcome outcome, long answeredNanos);
+    }
+
+    /** Sends {@code commands} together; each outcome is counted and handed on in one step. */
+    private List<CompletableFuture<QmpOutcome>> sendCounted(List<QmpCommand> commands, AnswerSink then) {
         long sentAt = System.nanoTime();
         List<CompletableFuture<QmpOutcome>> outcomes = connection.sendAll(commands);
         for (int i = 0; i < commands.size(); i++) {
+            int index = i;
             String execute = commands.get(i).execute();
-            outcomes.get(i).thenAccept(o -> run.completed(execute, o, Duration.ofNanos(System.nanoTime() - sentAt)));
+            outcomes.get(i).thenAccept(outcome -> {
+                long now = System.nanoTime();
+                run.completed(execute, outcome, Duration.ofNanos(now - sentAt));
+                then.answered(index, outcome, now);
+            });
         }
         return outcomes;
     }
