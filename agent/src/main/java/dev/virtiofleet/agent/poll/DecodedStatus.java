@@ -1,16 +1,22 @@
 package dev.virtiofleet.agent.poll;
 
 import dev.virtiofleet.mapping.QapiToAvro;
+import dev.virtiofleet.qapi.VirtioInfo;
 import dev.virtiofleet.qapi.VirtioStatus;
 
 /**
- * A device's status as the poller reads it and as samples carry it. Mapped once per distinct
- * reply ({@link ReplyMemo}), so consecutive samples of an unchanged device share {@code published}:
- * nothing may modify it (samples are serialized as they are made, never changed).
+ * What the poller keeps of a device's status: what it needs to read the queues, and the status as
+ * samples carry it. Made once per distinct reply ({@link ReplyMemo}) and kept between sweeps for
+ * every device of every VM, so it holds no more than that (the decoded QAPI record, with its
+ * feature texts, is several KiB a device). Consecutive samples of an unchanged device share
+ * {@code published}: nothing may modify it (samples are serialized as they are made, never changed).
+ *
+ * @param vhostUser the vhost-user rule's verdict ({@link VhostUserRule}): queue status must not be read
  */
-record DecodedStatus(VirtioStatus read, dev.virtiofleet.avro.VirtioStatus published) {
+record DecodedStatus(long numVqs, boolean vhostStarted, boolean vhostUser, dev.virtiofleet.avro.VirtioStatus published) {
 
-    static DecodedStatus of(VirtioStatus read) {
-        return new DecodedStatus(read, QapiToAvro.status(read));
+    static DecodedStatus of(VirtioInfo listed, VirtioStatus read) {
+        return new DecodedStatus(read.numVqs(), read.vhostStarted(), VhostUserRule.forbidsQueueStatus(listed.name(), read),
+                QapiToAvro.status(read));
     }
 }

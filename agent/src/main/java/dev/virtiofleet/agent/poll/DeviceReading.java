@@ -8,7 +8,6 @@ import dev.virtiofleet.qapi.VirtQueueStatus;
 import dev.virtiofleet.qapi.VirtVhostQueueStatus;
 import dev.virtiofleet.qapi.VirtioInfo;
 import dev.virtiofleet.qapi.VirtioQueueElement;
-import dev.virtiofleet.qapi.VirtioStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +38,8 @@ final class DeviceReading {
         return device.path();
     }
 
-    Optional<VirtioStatus> status() {
-        return status.map(DecodedStatus::read);
+    Optional<DecodedStatus> status() {
+        return status;
     }
 
     void timing(long sentNanos, long answeredNanos) {

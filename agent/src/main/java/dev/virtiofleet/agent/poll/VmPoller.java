@@ -17,7 +17,6 @@ import dev.virtiofleet.qapi.QapiDecodeException;
 import dev.virtiofleet.qapi.QapiReader;
 import dev.virtiofleet.qapi.VirtQueueStatus;
 import dev.virtiofleet.qapi.VirtioInfo;
-import dev.virtiofleet.qapi.VirtioStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +60,7 @@ public final class VmPoller implements AutoCloseable {
     private final VmIdentity identity;
     private final Optional<AvailableCommands> commands;
     private final QueueProgress progress = new QueueProgress();
-    private final ReplyMemo<String, DecodedStatus> statuses = new ReplyMemo<>();
+    private final ReplyMemo<VirtioInfo, DecodedStatus> statuses = new ReplyMemo<>();
     private final ReplyMemo<String, List<VirtioInfo>> deviceList = new ReplyMemo<>();
     private final SweepPolicy policy;
     private long sweeps;
@@ -171,7 +170,7 @@ public final class VmPoller implements AutoCloseable {
             }
             Set<String> paths = infos.stream().map(VirtioInfo::path).collect(Collectors.toSet());
             progress.endSweep(paths);
-            statuses.retainOnly(paths);
+            statuses.retainOnly(Set.copyOf(infos));
             return finish();
         }
 
@@ -196,7 +195,8 @@ public final class VmPoller implements AutoCloseable {
             }
             for (Sent status : sent) {
                 DeviceReading device = status.device().orElseThrow();
-                status.decode(json -> statuses.decode(device.path(), json, changed -> DecodedStatus.of(READER.virtioStatus(changed.tree()))))
+                status.decode(json -> statuses.decode(device.device(), json,
+                        changed -> DecodedStatus.of(device.device(), READER.virtioStatus(changed.tree()))))
                         .ifPresent(value -> device.status(value, clock.instant()));
             }
         }
@@ -208,8 +208,8 @@ public final class VmPoller implements AutoCloseable {
                 if (device.status().isEmpty()) {
                     continue;
                 }
-                VirtioStatus status = device.status().get();
-                boolean vhostUser = VhostUserRule.forbidsQueueStatus(device.device().name(), status);
+                DecodedStatus status = device.status().get();
+                boolean vhostUser = status.vhostUser();
                 int queues = (int) Math.min(Math.max(status.numVqs(), 0), MAX_QUEUES);
                 if (status.numVqs() > MAX_QUEUES) {
                     device.error(CommandErrors.implausible(QmpCommand.forDevice(QapiReader.X_QUERY_VIRTIO_STATUS, device.path()),
