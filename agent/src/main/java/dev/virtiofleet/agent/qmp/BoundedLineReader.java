@@ -13,11 +13,14 @@ import java.util.Optional;
  * buffered until the heap runs out.
  */
 final class BoundedLineReader {
+    private static final byte[] EMPTY = new byte[0];
+
     private final ReadableByteChannel channel;
     private final int maxLineBytes;
     // One per connection: 16 KiB holds several replies; 500 connections hold 8 MiB of it, not 32.
     private final ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
-    private byte[] line = new byte[8 * 1024];
+    /** The start of a line that did not fit in one read; empty between lines, so idle connections hold none. */
+    private byte[] line = EMPTY;
     private int lineLength;
 
     BoundedLineReader(ReadableByteChannel channel, int maxLineBytes) {
@@ -36,10 +39,17 @@ final class BoundedLineReader {
             while (end < limit && bytes[end] != '\n') {
                 end++;
             }
+            if (end < limit && lineLength == 0) {
+                // The whole line is in the buffer, as nearly every reply is: one copy, straight out.
+                checkLength(end - start);
+                buffer.position(end + 1);
+                return Optional.of(Arrays.copyOfRange(bytes, start, end));
+            }
             append(bytes, start, end - start);
             if (end < limit) {
                 buffer.position(end + 1);
                 byte[] complete = Arrays.copyOf(line, lineLength);
+                line = EMPTY;
                 lineLength = 0;
                 return Optional.of(complete);
             }
@@ -60,14 +70,18 @@ final class BoundedLineReader {
         if (length == 0) {
             return;
         }
-        if ((long) lineLength + length > maxLineBytes) {
-            throw new QmpProtocolException("message longer than qmp.max-line-bytes = " + maxLineBytes
-                    + " bytes without end of line");
-        }
+        checkLength((long) lineLength + length);
         if (lineLength + length > line.length) {
-            line = Arrays.copyOf(line, Math.min(maxLineBytes, Math.max(line.length * 2, lineLength + length)));
+            line = Arrays.copyOf(line, Math.min(maxLineBytes, Math.max(Math.max(line.length * 2, 8 * 1024), lineLength + length)));
         }
         System.arraycopy(bytes, offset, line, lineLength, length);
         lineLength += length;
+    }
+
+    private void checkLength(long length) throws QmpProtocolException {
+        if (length > maxLineBytes) {
+            throw new QmpProtocolException("message longer than qmp.max-line-bytes = " + maxLineBytes
+                    + " bytes without end of line");
+        }
     }
 }

@@ -186,6 +186,28 @@ class QmpConnectionTest {
     }
 
     @Test
+    void aReplyThatArrivesInPiecesIsReadWhole() throws Exception {
+        TestQmpServer.Session inPieces = client -> {
+            client.handshake();
+            for (Optional<JsonNode> command = client.readCommand(); command.isPresent(); command = client.readCommand()) {
+                byte[] line = ("{\"return\": {\"status\": \"running\", \"pad\": \"" + "x".repeat(40_000) + "\"}, \"id\": "
+                        + command.get().get("id") + "}\n").getBytes(StandardCharsets.UTF_8);
+                for (int from = 0; from < line.length; from += 7_000) {
+                    client.sendRaw(java.util.Arrays.copyOfRange(line, from, Math.min(line.length, from + 7_000)));
+                    Thread.sleep(5);
+                }
+            }
+        };
+        try (TestQmpServer server = TestQmpServer.unix(inPieces);
+                QmpConnection connection = QmpConnection.open(server.endpoint(), CONFIG, e -> {})) {
+            for (int i = 0; i < 2; i++) {
+                QmpOutcome.Reply reply = assertInstanceOf(QmpOutcome.Reply.class, outcome(connection.send(QmpCommand.of(ReadOnlyCommands.QUERY_STATUS))));
+                assertEquals(40_000, reply.value().tree().get("pad").asText().length());
+            }
+        }
+    }
+
+    @Test
     void eventsWithNoCommandOutstandingAreDeliveredAndAThrowingListenerHarmsNothing() throws Exception {
         TestQmpServer.Session eventsFirst = client -> {
             client.handshake();
