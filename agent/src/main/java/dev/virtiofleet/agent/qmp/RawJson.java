@@ -32,11 +32,7 @@ public final class RawJson {
         return new RawJson(bytes, from, to);
     }
 
-    /**
-     * The value as a JSON tree, built on each call. A value that a streaming scan accepted but a full
-     * parse does not (bytes that are not UTF-8 inside a string) throws {@link IllegalStateException};
-     * the poller's supervisor then reconnects, as for any malformed reply.
-     */
+    /** The value as a JSON tree, built on each call. */
     public JsonNode tree() {
         try {
             return JSON.readTree(bytes, from, to - from);
@@ -63,10 +59,6 @@ public final class RawJson {
     /** The same bytes as {@code other}'s: the same value, written the same way. */
     public boolean sameBytes(RawJson other) {
         return Arrays.equals(bytes, from, to, other.bytes, other.from, other.to);
-    }
-
-    public int length() {
-        return to - from;
     }
 
     @Override

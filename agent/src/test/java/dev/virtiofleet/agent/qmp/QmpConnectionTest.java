@@ -312,6 +312,18 @@ class QmpConnectionTest {
     }
 
     @Test
+    void bytesThatAreNotUtf8InsideAReplysValueCloseTheConnection() throws Exception {
+        byte[] start = "{\"return\": {\"s\": \"".getBytes(StandardCharsets.UTF_8);
+        byte[] end = "\"}, \"id\": 2}\n".getBytes(StandardCharsets.UTF_8);
+        byte[] reply = new byte[start.length + 2 + end.length];
+        System.arraycopy(start, 0, reply, 0, start.length);
+        reply[start.length] = (byte) 0xFF;
+        reply[start.length + 1] = (byte) 0xFE;
+        System.arraycopy(end, 0, reply, start.length + 2, end.length);
+        assertConnectionLost(QmpScripts.answersFirstCommandWithRawAndCloses(reply), "malformed JSON");
+    }
+
+    @Test
     void absurdlyDeepNestingIsRefusedNotRecursedInto() throws Exception {
         String deep = "{\"return\": " + "[".repeat(5000) + "]".repeat(5000) + "}";
         assertConnectionLost(QmpScripts.answersFirstCommandWith(deep), "malformed JSON");
