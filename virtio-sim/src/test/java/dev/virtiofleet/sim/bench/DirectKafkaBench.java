@@ -43,18 +43,20 @@ import org.apache.kafka.common.serialization.Serializer;
  * Benchmark (b), not a test: samples/s of the direct-to-Kafka mode into a real in-process broker,
  * against the broker's ingest floor measured in the same run: a raw producer with the same
  * settings sending the same records, pre-serialized (kafka-producer-perf-test style). Phases
- * alternate raw, direct, raw, direct so neither gets all the warm-up. Each phase also prints the
+ * alternate raw, direct, raw, direct (pairs of them, six unless told) so neither gets all the
+ * warm-up, and the ratio is reported as the median of the pairs' ratios besides the sums'. Each phase also prints the
  * process's CPU time per sample (broker, producer and sweeping threads together), and a last
  * phase makes the samples without sending them (sweep, map, encode, key), which is what the
  * direct mode adds to the floor's work, with its first round (every device read and encoded in
  * full) and the sweep's share told apart. Arguments: [vms] [rounds per direct phase] [direct
- * threads]; run it with {@code scripts/bench.sh direct-kafka}.
+ * threads] [phase pairs]; run it with {@code scripts/bench.sh direct-kafka}.
  */
 public final class DirectKafkaBench {
     public static void main(String[] args) throws Exception {
         int vmCount = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int pairs = args.length > 3 ? Integer.parseInt(args[3]) : 6;
         Path dataDir = Files.createTempDirectory("direct-bench");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.launch(dataDir)) {
             String topic = FleetTopics.SAMPLES.name();
@@ -82,17 +84,19 @@ public final class DirectKafkaBench {
             System.out.printf("%d VMs (7 devices, 77 queues each), %d samples per sweep round, mean record %d bytes; "
                     + "%d samples per phase, %d direct threads%n", vmCount, records.size(),
                     records.stream().mapToLong(r -> r.value().length).sum() / records.size(), perPhase, threads);
-            double rawTotal = 0;
-            double directTotal = 0;
-            for (int phase = 1; phase <= 2; phase++) {
+            List<Double> rawRates = new ArrayList<>();
+            List<Double> directRates = new ArrayList<>();
+            List<Double> pairRatios = new ArrayList<>();
+            for (int phase = 1; phase <= pairs; phase++) {
                 Measured raw = measured(() -> raw(config, records, perPhase));
                 System.out.printf("phase %d raw producer (pre-serialized): %.0f samples/s, %.1f us process CPU per sample%n",
                         phase, raw.perSecond(), raw.cpuMicrosPerSample());
                 Measured direct = measured(() -> direct(hosts, config, clock, rounds));
                 System.out.printf("phase %d direct-to-Kafka (sweep + map + encode + send): %.0f samples/s, %.1f us process CPU per sample%n",
                         phase, direct.perSecond(), direct.cpuMicrosPerSample());
-                rawTotal += raw.perSecond();
-                directTotal += direct.perSecond();
+                rawRates.add(raw.perSecond());
+                directRates.add(direct.perSecond());
+                pairRatios.add(direct.perSecond() / raw.perSecond());
             }
             MakingTimes times = new MakingTimes(new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder());
             Measured making = measured(() -> makeOnly(hosts, clock, rounds, threads, times));
@@ -102,7 +106,13 @@ public final class DirectKafkaBench {
                     times.threadCpu().sum() / 1e3 / perPhase, times.firstRoundCpu().sum() / 1e3 / records.size(),
                     (times.threadCpu().sum() - times.firstRoundCpu().sum()) / 1e3 / Math.max(1, perPhase - records.size()),
                     100.0 * times.sweepWall().sum() / times.wall().sum());
-            System.out.printf("ratio direct / raw floor: %.2f (goal >= 0.8)%n", directTotal / rawTotal);
+            // The first pair carries the JIT's warm-up; the median of the pairs' ratios, each raw phase
+            // against the direct phase right after it, is what a neighbour's burst moves least.
+            System.out.printf("median of %d phases: raw %.0f, direct %.0f samples/s; ratio direct / raw floor: "
+                    + "median of pairs %.2f (pairs %s), of medians %.2f, of sums %.2f (goal >= 0.8)%n", pairs, median(rawRates),
+                    median(directRates), median(pairRatios), pairRatios.stream().map(r -> String.format("%.2f", r)).toList(),
+                    median(directRates) / median(rawRates),
+                    directRates.stream().mapToDouble(Double::doubleValue).sum() / rawRates.stream().mapToDouble(Double::doubleValue).sum());
             System.out.println("end: " + loadAverage());
         } finally {
             try (Stream<Path> paths = Files.walk(dataDir)) {
@@ -114,6 +124,12 @@ public final class DirectKafkaBench {
     }
 
     private record Record(byte[] key, byte[] value) {}
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int mid = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
+    }
 
     /**
      * The making threads' CPU time, all and in the first round (which reads and encodes every
