@@ -99,11 +99,18 @@ final class BenchSupport {
             return Files.createDirectories(dir.resolve("state").resolve(name));
         }
 
-        /** The project's five topics with their partitions and configs (FleetTopics). */
+        /**
+         * The project's five topics with their partitions and configs (FleetTopics), except that
+         * records are kept whatever their age: the benchmarks' samples carry the transcripts' fixed
+         * times ({@code Samples.T0}), which are older than the samples topic's 7-day retention once
+         * that much time has passed, and the broker would delete them in the middle of a run.
+         */
         void createFleetTopics() throws Exception {
             List<NewTopic> topics = new ArrayList<>();
             for (TopicSpec spec : FleetTopics.all()) {
-                topics.add(new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(spec.configs()));
+                Map<String, String> configs = new HashMap<>(spec.configs());
+                configs.replace("retention.ms", "-1");
+                topics.add(new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(configs));
             }
             admin.createTopics(topics).all().get();
         }
@@ -135,13 +142,18 @@ final class BenchSupport {
 
     /** The detection application as the {@code streams} command builds it, on this workspace. */
     static DetectionApplication application(Workspace workspace, String applicationId, Map<String, String> extra) throws IOException {
+        return new DetectionApplication(config(workspace, applicationId, extra));
+    }
+
+    /** The application's validated configuration with {@code extra} settings (flat streams.yaml keys), on this workspace. */
+    static StreamsAppConfig config(Workspace workspace, String applicationId, Map<String, String> extra) throws IOException {
         Map<String, String> props = new HashMap<>(Map.of(
                 "bootstrap-servers", workspace.broker.bootstrapServers(),
                 "application-id", applicationId,
                 "state-dir", workspace.stateDir(applicationId).toString(),
                 "rest.listen", "127.0.0.1:0"));
         props.putAll(extra);
-        return new DetectionApplication(StreamsAppConfig.fromProperties(props));
+        return StreamsAppConfig.fromProperties(props);
     }
 
     static Topics topics() {

@@ -5,6 +5,7 @@ import static dev.virtiofleet.streams.bench.BenchSupport.seconds;
 
 import dev.virtiofleet.avro.VirtioSample;
 import dev.virtiofleet.streams.app.DetectionApplication;
+import dev.virtiofleet.streams.app.StreamsAppConfig;
 import dev.virtiofleet.streams.bench.BenchSupport.CpuMeter;
 import dev.virtiofleet.streams.bench.BenchSupport.Usage;
 import dev.virtiofleet.streams.bench.BenchSupport.Workspace;
@@ -21,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,8 +38,11 @@ import org.apache.kafka.streams.KafkaStreams;
  * exactly-once v2, RocksDB device store with changelog, health and alert outputs, drift
  * repartition) against its floor in the same run, on the same pre-produced records of one
  * in-process KRaft broker: a plain KafkaConsumer that reads every record and Avro-decodes it
- * (FleetSerdes.singleObject()) and does nothing else. Phases alternate floor, app, floor, app;
- * each app phase is a new application id on a fresh state directory.
+ * (FleetSerdes.singleObject()) and does nothing else. Between them, the design minimum
+ * ({@link DesignMinimum}, "skeleton"): Kafka Streams with the app's settings doing only a store get
+ * and put per sample, which tells how much of the gap to the floor no application code can close.
+ * Each round runs floor, skeleton, app; each streams phase is a new application id on a fresh state
+ * directory.
  *
  * <p>Per core: both run on one thread (one stream thread; one consumer thread), so wall-clock
  * samples/s is already "per core" at best. Because the broker shares the 2 cores (and other
@@ -76,27 +81,34 @@ public final class StreamsThroughputBench {
             System.out.printf("%d devices (%d VMs x 7, %d queues), %d polls each: %d samples on %d partitions, mean value %d bytes%n",
                     fleet.deviceCount(), fleet.vms().size(), fleet.queueCount(), polls, records, end.size(), bytes / records);
             System.out.println("app settings: " + (settings.isEmpty() ? "the defaults" : settings + ", the rest default"));
-            double floorRate = 0;
-            double floorCpuRate = 0;
-            double appRate = 0;
-            double appCpuRate = 0;
+            Means floor = new Means();
+            Means skeleton = new Means();
+            Means app = new Means();
             for (int round = 1; round <= rounds; round++) {
-                Phase floor = floor(workspace, end, records);
-                System.out.printf("round %d floor (consume + Avro decode): %s%n", round, floor);
-                Phase app = app(workspace, end, records, "bench-throughput-" + round, settings);
-                System.out.printf("round %d app   (full topology, EOS): %s%n", round, app);
-                System.out.printf("round %d ratio app / floor: %.2f wall, %.2f per CPU-second%n", round, app.rate() / floor.rate(),
-                        app.cpuRate() / floor.cpuRate());
-                floorRate += floor.rate();
-                floorCpuRate += floor.cpuRate();
-                appRate += app.rate();
-                appCpuRate += app.cpuRate();
+                Phase f = floor.add(floor(workspace, end, records));
+                System.out.printf("round %d floor    (consume + Avro decode): %s%n", round, f);
+                StreamsAppConfig skeletonConfig = BenchSupport.config(workspace, "bench-skeleton-" + round, settings);
+                Phase s = skeleton.add(streamsPhase(workspace, end, records, skeletonConfig.streams().applicationId(),
+                        () -> Subject.of(DesignMinimum.streams(skeletonConfig))));
+                System.out.printf("round %d skeleton (get + put, EOS):       %s%n", round, s);
+                String appId = "bench-throughput-" + round;
+                Phase a = app.add(streamsPhase(workspace, end, records, appId,
+                        () -> Subject.of(BenchSupport.application(workspace, appId, settings))));
+                System.out.printf("round %d app      (full topology, EOS):  %s%n", round, a);
+                System.out.printf("round %d ratios per CPU-second: skeleton / floor %.2f, app / floor %.2f, app / skeleton %.2f; wall: %.2f, %.2f, %.2f%n",
+                        round, s.cpuRate() / f.cpuRate(), a.cpuRate() / f.cpuRate(), a.cpuRate() / s.cpuRate(),
+                        s.rate() / f.rate(), a.rate() / f.rate(), a.rate() / s.rate());
             }
             verifyOutputs(workspace, fleet.deviceCount(), records, rounds);
-            System.out.printf("mean floor: %.0f samples/s wall, %.0f samples per CPU-second%n", floorRate / rounds, floorCpuRate / rounds);
-            System.out.printf("mean app:   %.0f samples/s wall, %.0f samples per CPU-second%n", appRate / rounds, appCpuRate / rounds);
-            System.out.printf("ratio app / floor: %.2f wall (one stream thread vs one consumer thread), %.2f per CPU-second (goal >= 0.5)%n",
-                    appRate / floorRate, appCpuRate / floorCpuRate);
+            System.out.printf("mean floor:    %.0f samples/s wall, %.0f samples per CPU-second%n", floor.rate(), floor.cpuRate());
+            System.out.printf("mean skeleton: %.0f samples/s wall, %.0f samples per CPU-second%n", skeleton.rate(), skeleton.cpuRate());
+            System.out.printf("mean app:      %.0f samples/s wall, %.0f samples per CPU-second%n", app.rate(), app.cpuRate());
+            double skeletonRatio = skeleton.cpuRate() / floor.cpuRate();
+            System.out.printf("ratio skeleton / floor: %.2f wall, %.2f per CPU-second (%s)%n", skeleton.rate() / floor.rate(), skeletonRatio,
+                    skeletonRatio < 0.5 ? "below 0.5: no application under these constraints reaches the goal" : "the constraints alone leave room for 0.5");
+            System.out.printf("ratio app / skeleton:   %.2f wall, %.2f per CPU-second%n", app.rate() / skeleton.rate(), app.cpuRate() / skeleton.cpuRate());
+            System.out.printf("ratio app / floor:      %.2f wall (one stream thread vs one consumer thread), %.2f per CPU-second (goal >= 0.5)%n",
+                    app.rate() / floor.rate(), app.cpuRate() / floor.cpuRate());
         }
         System.out.println("load average at end: " + BenchSupport.loadAverage());
     }
@@ -121,6 +133,28 @@ public final class StreamsThroughputBench {
         }
         System.out.printf("pre-produced in %.1f s (not timed)%n", seconds(start));
         return bytes;
+    }
+
+    /** Sums of one side's rounds; the means are sums over the round count, which cancels in ratios. */
+    private static final class Means {
+        private int rounds;
+        private double rate;
+        private double cpuRate;
+
+        Phase add(Phase phase) {
+            rounds++;
+            rate += phase.rate();
+            cpuRate += phase.cpuRate();
+            return phase;
+        }
+
+        double rate() {
+            return rate / rounds;
+        }
+
+        double cpuRate() {
+            return cpuRate / rounds;
+        }
     }
 
     private record Phase(long records, double startupSeconds, double seconds, Usage cpu, double cpuSeconds) {
@@ -189,23 +223,46 @@ public final class StreamsThroughputBench {
         return new Phase(records, 0, result.get()[0], cpu, cpu.of("floor"));
     }
 
-    /** The application from start until its committed offsets reach the end of the samples; startup reported apart. */
-    private static Phase app(Workspace workspace, Map<TopicPartition, Long> end, long records, String applicationId,
-            Map<String, String> settings) throws Exception {
+    /** What a streams phase runs: the detection application or the skeleton's bare KafkaStreams. */
+    private record Subject(Runnable start, Supplier<KafkaStreams.State> state, Runnable stop) implements AutoCloseable {
+        static Subject of(DetectionApplication application) {
+            return new Subject(application::start, application::state, application::close);
+        }
+
+        static Subject of(KafkaStreams streams) {
+            return new Subject(streams::start, streams::state, streams::close);
+        }
+
+        @Override
+        public void close() {
+            stop.run();
+        }
+    }
+
+    private interface SubjectFactory {
+        Subject create() throws Exception;
+    }
+
+    /**
+     * A streams application from start until its committed offsets reach the end of the samples;
+     * startup reported apart. Its threads are told apart by the application id in their names.
+     */
+    private static Phase streamsPhase(Workspace workspace, Map<TopicPartition, Long> end, long records, String applicationId,
+            SubjectFactory factory) throws Exception {
         Predicate<String> own = name -> name.contains(applicationId);
-        try (DetectionApplication application = BenchSupport.application(workspace, applicationId, settings)) {
+        try (Subject subject = factory.create()) {
             long start = System.nanoTime();
-            application.start();
+            subject.start().run();
             long deadline = start + PATIENCE.toNanos();
-            while (application.state() != KafkaStreams.State.RUNNING) {
-                check(application, deadline, "RUNNING");
+            while (subject.state().get() != KafkaStreams.State.RUNNING) {
+                check(subject, deadline, "RUNNING");
                 Thread.sleep(5);
             }
             long running = System.nanoTime();
             double startup = (running - start) / 1e9;
             CpuMeter meter = new CpuMeter();
             while (BenchSupport.committed(workspace.admin, applicationId, end) < records) {
-                check(application, deadline, "all offsets committed");
+                check(subject, deadline, "all offsets committed");
                 Thread.sleep(20);
             }
             double processing = seconds(running);
@@ -259,9 +316,9 @@ public final class StreamsThroughputBench {
         }
     }
 
-    private static void check(DetectionApplication application, long deadline, String awaited) {
-        if (System.nanoTime() > deadline || application.state() == KafkaStreams.State.ERROR) {
-            throw new IllegalStateException("application " + application.state() + ", not " + awaited + " within " + PATIENCE);
+    private static void check(Subject subject, long deadline, String awaited) {
+        if (System.nanoTime() > deadline || subject.state().get() == KafkaStreams.State.ERROR) {
+            throw new IllegalStateException("application " + subject.state().get() + ", not " + awaited + " within " + PATIENCE);
         }
     }
 }
