@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>The data directory keeps the log, the cluster id and the ports, so {@link #stop()} then
  * {@link #start()} brings back the same broker at the same address with its data, which is how
  * tests simulate a broker outage. Single-node settings (replication factor 1 for internal topics,
- * no rebalance delay) are applied; {@code overrides} may change any broker property.
+ * no rebalance delay, no age-based retention unless a topic sets its own) are applied; {@code overrides} may change any broker property.
  */
 public final class EmbeddedKafkaBroker implements KafkaBroker {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
@@ -162,6 +162,10 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("num.partitions", "1");
         props.put("auto.create.topics.enable", "false");
+        // Tests and benchmarks replay samples with fixed past times; Kafka's default 7-day
+        // retention would delete them from topics created without a retention of their own once
+        // the calendar passes that age. Topics that declare retention.ms (FleetTopics) keep theirs.
+        props.put("log.retention.ms", "-1");
         props.putAll(overrides);
         return props;
     }

@@ -66,6 +66,23 @@ class EmbeddedKafkaBrokerTest {
         }
     }
 
+    @Test
+    void keepsOldRecordsOfTopicsWithoutARetentionOfTheirOwn() throws Exception {
+        Map<String, String> frequentChecks = Map.of("log.initial.task.delay.ms", "0", "log.retention.check.interval.ms", "100");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.launch(dataDir, frequentChecks)) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("outage", 1, (short) 1))).all().get();
+            }
+            long monthAgo = System.currentTimeMillis() - Duration.ofDays(30).toMillis();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>("outage", null, monthAgo, "k", "a month old")).get();
+            }
+            Thread.sleep(2_000); // twenty retention checks
+            assertEquals(List.of("a month old"), consumeAll(broker.bootstrapServers(), 1));
+        }
+    }
+
     private static void produce(String bootstrap, String value) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
