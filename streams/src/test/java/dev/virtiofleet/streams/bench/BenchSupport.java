@@ -100,16 +100,16 @@ final class BenchSupport {
         }
 
         /**
-         * The project's five topics with their partitions and configs (FleetTopics), except that
-         * records are kept whatever their age: the benchmarks' samples carry the transcripts' fixed
-         * times ({@code Samples.T0}), which are older than the samples topic's 7-day retention once
-         * that much time has passed, and the broker would delete them in the middle of a run.
+         * The project's five topics with their partitions and configs (FleetTopics), except their
+         * retention: the benchmarks' samples carry the transcripts' fixed times ({@code Samples.T0}),
+         * older than the samples topic's 7 days once that much time has passed, so the topics keep
+         * the embedded broker's retention, which deletes nothing by age.
          */
         void createFleetTopics() throws Exception {
             List<NewTopic> topics = new ArrayList<>();
             for (TopicSpec spec : FleetTopics.all()) {
                 Map<String, String> configs = new HashMap<>(spec.configs());
-                configs.replace("retention.ms", "-1");
+                configs.remove("retention.ms");
                 topics.add(new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(configs));
             }
             admin.createTopics(topics).all().get();

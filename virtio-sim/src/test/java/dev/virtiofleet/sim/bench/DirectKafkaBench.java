@@ -57,6 +57,9 @@ public final class DirectKafkaBench {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int pairs = args.length > 3 ? Integer.parseInt(args[3]) : 6;
+        if (pairs < 1) {
+            throw new IllegalArgumentException("phase pairs (fourth argument) must be at least 1, got " + pairs);
+        }
         Path dataDir = Files.createTempDirectory("direct-bench");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.launch(dataDir)) {
             String topic = FleetTopics.SAMPLES.name();
