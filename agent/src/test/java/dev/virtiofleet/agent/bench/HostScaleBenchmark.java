@@ -43,7 +43,7 @@ import org.apache.kafka.clients.admin.NewTopic;
  * Heap: used after a full GC once the cycles are done, and the peak of the heap pools during the
  * cycles (collected or not). Goals: CPU at most 5 % of one core, heap at most 256 MiB.
  *
- * <p>Run: see {@code agent/BENCHMARKS.md}; arguments {@code [vms] [cycles] [interval-seconds] [census-every] [warm-up-sweeps]}.
+ * <p>Run: see {@code agent/BENCHMARKS.md}; arguments {@code [vms] [cycles] [interval-seconds] [census-every] [warm-up-sweeps] [sides: both, or agent alone]}.
  */
 public final class HostScaleBenchmark {
     private HostScaleBenchmark() {}
@@ -54,6 +54,11 @@ public final class HostScaleBenchmark {
         Duration interval = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 10);
         int censusEvery = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         int warmUpSweeps = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        boolean withFloor = args.length <= 5 || switch (args[5]) {
+            case "both" -> true;
+            case "agent" -> false; // for trying a change quickly; a figure for the record needs its floor
+            default -> throw new IllegalArgumentException("sides must be both or agent, got " + args[5]);
+        };
         System.out.printf("host scale: %d simulated VMs, %d cycles of %s after %d warm-up sweeps, agent at poll.census-every %d "
                 + "(the floor sends full sweeps); start: %s%n", vms, cycles, interval, warmUpSweeps, censusEvery, BenchMachine.load());
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "vf-scale");
@@ -65,15 +70,17 @@ public final class HostScaleBenchmark {
                         .all().get();
             }
             Figures agent = measureAgent(dir, bootstrap, vms, cycles, interval, censusEvery, warmUpSweeps);
-            Figures floor = measureFloor(dir, vms, cycles, interval, warmUpSweeps);
             System.out.printf("agent: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
                     agent.cpuPercent(), agent.cpuSeconds(), agent.wallSeconds(), agent.commands());
-            System.out.printf("floor: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
-                    floor.cpuPercent(), floor.cpuSeconds(), floor.wallSeconds(), floor.commands());
-            System.out.printf("agent / floor CPU: %.2f%n", agent.cpuPercent() / floor.cpuPercent());
+            Figures floor = withFloor ? measureFloor(dir, vms, cycles, interval, warmUpSweeps) : Figures.NONE;
+            if (withFloor) {
+                System.out.printf("floor: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
+                        floor.cpuPercent(), floor.cpuSeconds(), floor.wallSeconds(), floor.commands());
+                System.out.printf("agent / floor CPU: %.2f%n", agent.cpuPercent() / floor.cpuPercent());
+            }
             System.out.println("CPU by thread group, % of one core (agent | floor):");
             agent.byThreadGroup().forEach((group, seconds) -> System.out.printf("  %-32s %6.2f | %6.2f%n", group,
-                    100 * seconds / agent.wallSeconds(), 100 * floor.byThreadGroup().getOrDefault(group, 0.0) / floor.wallSeconds()));
+                    100 * seconds / agent.wallSeconds(), withFloor ? 100 * floor.byThreadGroup().getOrDefault(group, 0.0) / floor.wallSeconds() : Double.NaN));
             System.out.printf("agent heap: %.0f MiB used after GC, %.0f MiB peak during the cycles, max heap %.0f MiB (goals: CPU <= 5 %%, heap <= 256 MiB)%n",
                     agent.heapAfterGcMiB(), agent.heapPeakMiB(), Runtime.getRuntime().maxMemory() / 1048576.0);
             System.out.println("(peak: the sum of the heap pools' peaks, an upper bound; how high it goes depends on how lazily the GC collects under the max heap)");
@@ -93,6 +100,8 @@ public final class HostScaleBenchmark {
 
     private record Figures(double cpuSeconds, double wallSeconds, long commands, double heapAfterGcMiB, double heapPeakMiB,
             Map<String, Double> byThreadGroup) {
+        static final Figures NONE = new Figures(0, 1, 0, 0, 0, Map.of());
+
         double cpuPercent() {
             return 100 * cpuSeconds / wallSeconds;
         }
