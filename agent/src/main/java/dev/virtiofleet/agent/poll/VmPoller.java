@@ -59,6 +59,8 @@ public final class VmPoller implements AutoCloseable {
     private final RunStateTracker runState;
     private final VmIdentity identity;
     private final Optional<AvailableCommands> commands;
+    /** Why this monitor cannot be polled (it lacks the x-query-virtio* commands), decided once per connection. */
+    private final Optional<String> unpollable;
     private final QueueProgress progress = new QueueProgress();
     private final ReplyMemo<VirtioInfo, DecodedStatus> statuses = new ReplyMemo<>();
     private final ReplyMemo<String, List<VirtioInfo>> deviceList = new ReplyMemo<>();
@@ -77,6 +79,8 @@ public final class VmPoller implements AutoCloseable {
         this.identity = new VmIdentity(text(await(asked.get(0)), "name"), text(await(asked.get(1)), "UUID").filter(VmPoller::isSetUuid));
         this.commands = await(asked.get(2)) instanceof QmpOutcome.Reply reply
                 ? Optional.of(AvailableCommands.fromQueryCommands(reply.value().tree())) : Optional.empty();
+        this.unpollable = commands.filter(offered -> !offered.hasVirtioQueries()).map(offered -> "QEMU "
+                + connection.greeting().version() + " lacks " + offered.missingVirtioQueries() + " (added in QEMU 7.2)");
     }
 
     /** Connects, learns the VM's identity and which commands it offers. */
@@ -118,9 +122,8 @@ public final class VmPoller implements AutoCloseable {
         if (!connection.isOpen()) {
             return new SweepOutcome.Disconnected(List.of(), connection.closeReason().orElse("closed"));
         }
-        if (commands.isPresent() && !commands.get().hasVirtioQueries()) {
-            return new SweepOutcome.Unpollable("QEMU " + connection.greeting().version() + " lacks "
-                    + commands.get().missingVirtioQueries() + " (added in QEMU 7.2)");
+        if (unpollable.isPresent()) {
+            return new SweepOutcome.Unpollable(unpollable.get());
         }
         long sweep = sweeps++;
         return new Sweep(policy.isCensus(sweep), policy.isIdleProbe(sweep)).run();

@@ -24,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,6 +55,12 @@ public final class QmpConnection implements AutoCloseable {
             .build();
 
     private static final String CLOSED_BY_AGENT = "closed by the agent";
+    /**
+     * One timer thread for every connection's deadlines. A batch answered in time cancels its timer
+     * (and removes it from the queue), so the thread wakes only for a batch that really timed out:
+     * on a 500-VM host the batches are answered some 150 times a second.
+     */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlineTimer();
 
     private final QmpEndpoint endpoint;
     private final QmpClientConfig config;
@@ -196,8 +204,13 @@ public final class QmpConnection implements AutoCloseable {
             outbox.add(new Outgoing(ids[ids.length - 1], lines.toByteArray()));
         }
         // One timer for the batch, not one per command: it times out whichever of them is still waiting.
-        CompletableFuture.delayedExecutor(deadline.toNanos(), TimeUnit.NANOSECONDS)
-                .execute(() -> timeOut(ids, commands, deadline));
+        ScheduledFuture<?> timer = DEADLINES.schedule(() -> timeOut(ids, commands, deadline), deadline.toNanos(), TimeUnit.NANOSECONDS);
+        // QEMU answers in order, so once the last is settled the others normally are too.
+        outcomes.getLast().whenComplete((outcome, never) -> {
+            if (outcomes.stream().allMatch(CompletableFuture::isDone)) {
+                timer.cancel(false);
+            }
+        });
         String closed = closeReason.get();
         if (closed != null) {
             for (long id : ids) {
@@ -205,6 +218,13 @@ public final class QmpConnection implements AutoCloseable {
             }
         }
         return outcomes;
+    }
+
+    private static ScheduledThreadPoolExecutor deadlineTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("qmp-deadlines").daemon().factory());
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 
     private void timeOut(long[] ids, List<QmpCommand> commands, Duration deadline) {

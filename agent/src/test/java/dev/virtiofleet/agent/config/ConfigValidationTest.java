@@ -23,7 +23,7 @@ class ConfigValidationTest {
     @Test
     void theDefaultsAreValid() {
         assertEquals(Duration.ofSeconds(10), PollConfig.defaults().interval());
-        assertEquals(1, PollConfig.defaults().sweep().censusEvery(), "every queue on every sweep by default");
+        assertEquals(6, PollConfig.defaults().sweep().censusEvery(), "queues that never moved are read once a minute by default");
         assertEquals(1 << 20, QmpClientConfig.defaults().maxLineBytes());
     }
 

@@ -89,7 +89,7 @@ class AgentConfigTest {
                 poll:
                   interval: 2s
                   jitter: 0.5
-                  census-every: 6
+                  census-every: 12
                   reconnect-backoff: {initial: 500ms, max: 1m}
                   circuit:
                     timeouts-to-open: 5
@@ -125,7 +125,7 @@ class AgentConfigTest {
         assertEquals(Path.of("/run/telemetry/web-1/qmp.sock"), config.discovery().libvirt().socketOf("web-1"));
         assertEquals(Duration.ofSeconds(2), config.poll().interval());
         assertEquals(0.5, config.poll().jitter());
-        assertEquals(6, config.poll().sweep().censusEvery());
+        assertEquals(12, config.poll().sweep().censusEvery());
         assertEquals(Duration.ofMillis(500), config.poll().reconnect().initial());
         assertEquals(Duration.ofMinutes(1), config.poll().reconnect().max());
         assertEquals(5, config.poll().timeoutsToOpen());
