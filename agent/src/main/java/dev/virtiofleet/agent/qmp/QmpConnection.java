@@ -194,12 +194,18 @@ public final class QmpConnection implements AutoCloseable {
         ByteArrayOutputStream lines = new ByteArrayOutputStream(128 * commands.size());
         // Ids enter the outbox in the order they are taken, so "written up to id N" is meaningful.
         synchronized (outbox) {
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = lastId.incrementAndGet();
-                CompletableFuture<QmpOutcome> outcome = new CompletableFuture<>();
-                pending.put(ids[i], outcome);
-                encode(commands.get(i), ids[i], lines);
-                outcomes.add(outcome);
+            // One generator for the batch; lines end with a newline and nothing between them.
+            try (JsonGenerator json = JSON.createGenerator(lines).setRootValueSeparator(null)) {
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = lastId.incrementAndGet();
+                    CompletableFuture<QmpOutcome> outcome = new CompletableFuture<>();
+                    pending.put(ids[i], outcome);
+                    commands.get(i).writeTo(json, ids[i]);
+                    json.writeRaw('\n');
+                    outcomes.add(outcome);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot encode " + commands, e);
             }
             outbox.add(new Outgoing(ids[ids.length - 1], lines.toByteArray()));
         }
@@ -238,15 +244,6 @@ public final class QmpConnection implements AutoCloseable {
 
     /** Commands' wire bytes, up to and including the command with id {@code lastId}. */
     private record Outgoing(long lastId, byte[] lines) {}
-
-    private static void encode(QmpCommand command, long id, ByteArrayOutputStream lines) {
-        try (JsonGenerator json = JSON.createGenerator(lines)) {
-            command.writeTo(json, id);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode " + command, e);
-        }
-        lines.write('\n');
-    }
 
     public boolean isOpen() {
         return closeReason.get() == null;
