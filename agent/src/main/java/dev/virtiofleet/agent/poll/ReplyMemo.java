@@ -33,6 +33,11 @@ final class ReplyMemo<K, T> {
         return value;
     }
 
+    /** The subjects remembered: those of the last sweep. */
+    Set<K> subjects() {
+        return Set.copyOf(last.keySet());
+    }
+
     /** Forgets subjects that are gone (an unplugged device), so the memo never outgrows the VM. */
     void retainOnly(Set<K> subjects) {
         last.keySet().retainAll(subjects);

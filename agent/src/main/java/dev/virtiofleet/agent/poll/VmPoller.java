@@ -20,7 +20,9 @@ import dev.virtiofleet.qapi.VirtioInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -31,8 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Polls one VM over one QMP connection. A sweep is four pipelined phases, each one round trip:
- * run state and device list; every device's status; queue status of the queues in use, of all
+ * Polls one VM over one QMP connection. A sweep is up to four pipelined phases, each one round
+ * trip: run state and device list, with the statuses of the devices listed last time; the status
+ * of every device not yet asked for; queue status of the queues in use, of all
  * queues on census sweeps ({@link SweepPolicy}), and vhost queue status where vhost runs; queue
  * elements for queues that look stuck, and for every queue of a started vhost-user device, whose
  * queue status must not be read ({@link VhostUserRule}). The result is one {@link VirtioSample}
@@ -154,6 +157,12 @@ public final class VmPoller implements AutoCloseable {
             long mark = runState.mark();
             Sent status = send(QmpCommand.of(ReadOnlyCommands.QUERY_STATUS), Optional.empty());
             Sent list = send(QmpCommand.of(QapiReader.X_QUERY_VIRTIO), Optional.empty());
+            // The device list rarely changes: the statuses of the devices listed last time go out
+            // with it, which saves the sweep a round trip. One gone since answers an error nobody reads.
+            Map<VirtioInfo, Sent> earlyStatuses = new HashMap<>();
+            for (VirtioInfo known : statuses.subjects()) {
+                earlyStatuses.put(known, send(statusQuery(known), Optional.empty()));
+            }
             runState.applyQueryStatus(status.await(), mark);
             QmpOutcome listed = list.await();
             if (!(listed instanceof QmpOutcome.Reply reply)) {
@@ -167,7 +176,7 @@ public final class VmPoller implements AutoCloseable {
             }
             var listedAt = clock.instant();
             infos.forEach(info -> devices.add(new DeviceReading(info, listedAt)));
-            readStatuses();
+            readStatuses(earlyStatuses);
             if (interruption.isEmpty()) {
                 readQueues();
             }
@@ -191,10 +200,11 @@ public final class VmPoller implements AutoCloseable {
             };
         }
 
-        private void readStatuses() throws InterruptedException {
+        private void readStatuses(Map<VirtioInfo, Sent> earlyStatuses) throws InterruptedException {
             List<Sent> sent = new ArrayList<>();
             for (DeviceReading device : devices) {
-                sent.add(send(QmpCommand.forDevice(QapiReader.X_QUERY_VIRTIO_STATUS, device.path()), Optional.of(device)));
+                Sent early = earlyStatuses.get(device.device());
+                sent.add(early != null ? early.on(device) : send(statusQuery(device.device()), Optional.of(device)));
             }
             for (Sent status : sent) {
                 DeviceReading device = status.device().orElseThrow();
@@ -215,7 +225,7 @@ public final class VmPoller implements AutoCloseable {
                 boolean vhostUser = status.vhostUser();
                 int queues = (int) Math.min(Math.max(status.numVqs(), 0), MAX_QUEUES);
                 if (status.numVqs() > MAX_QUEUES) {
-                    device.error(CommandErrors.implausible(QmpCommand.forDevice(QapiReader.X_QUERY_VIRTIO_STATUS, device.path()),
+                    device.error(CommandErrors.implausible(statusQuery(device.device()),
                             "num-vqs = " + status.numVqs() + " exceeds QEMU's VIRTIO_QUEUE_MAX " + MAX_QUEUES
                                     + "; only queues 0.." + (MAX_QUEUES - 1) + " were polled"));
                 }
@@ -272,6 +282,10 @@ public final class VmPoller implements AutoCloseable {
             for (QueueRead read : elements) {
                 collect(read);
             }
+        }
+
+        private static QmpCommand statusQuery(VirtioInfo device) {
+            return QmpCommand.forDevice(QapiReader.X_QUERY_VIRTIO_STATUS, device.path());
         }
 
         private QueueRead queueRead(String command, DeviceReading device, int queue) {
@@ -349,6 +363,11 @@ public final class VmPoller implements AutoCloseable {
     /** A command in flight, and where its answer belongs. */
     private record Sent(Sweep sweep, QmpCommand command, Optional<DeviceReading> device, long sentNanos,
             CompletableFuture<Answered> answer) {
+
+        /** The same command, its answer now belonging to {@code reading}. */
+        Sent on(DeviceReading reading) {
+            return new Sent(sweep, command, Optional.of(reading), sentNanos, answer);
+        }
 
         QmpOutcome await() throws InterruptedException {
             sweep.flush();

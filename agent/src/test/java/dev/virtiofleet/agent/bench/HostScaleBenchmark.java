@@ -1,6 +1,7 @@
 package dev.virtiofleet.agent.bench;
 
 import com.sun.management.OperatingSystemMXBean;
+import dev.virtiofleet.agent.poll.SweepPolicy;
 import dev.virtiofleet.agent.qmp.QmpEndpoint;
 import dev.virtiofleet.agent.runtime.Agent;
 import dev.virtiofleet.agent.runtime.AgentConfig;
@@ -52,7 +53,7 @@ public final class HostScaleBenchmark {
         int vms = args.length > 0 ? Integer.parseInt(args[0]) : 500;
         int cycles = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         Duration interval = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 10);
-        int censusEvery = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        int censusEvery = args.length > 3 ? Integer.parseInt(args[3]) : SweepPolicy.DEFAULT_CENSUS_EVERY;
         int warmUpSweeps = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         boolean withFloor = args.length <= 5 || switch (args[5]) {
             case "both" -> true;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.virtiofleet.agent.qmp.QmpClientConfig;
 import dev.virtiofleet.agent.testing.TestQmpServer;
@@ -128,6 +129,47 @@ class VmPollerTest {
             assertTrue(changed.getStatus().getBroken(), "the new reply is read, not the last sweep's");
             assertEquals(first.getStatus(), back.getStatus());
             assertEquals(4, commandsSent(server, QapiReader.X_QUERY_VIRTIO_STATUS, args(BLK)), "asked every sweep");
+        }
+    }
+
+    /**
+     * The statuses of the devices listed last time go out with the device list, before it is
+     * answered: a device unplugged since then is still asked (QEMU answers an error nobody reads),
+     * one plugged since is asked once the list shows it.
+     */
+    @Test
+    void devicesListedLastTimeAreAskedForTheirStatusWithTheListAndNewOnesAfterIt() throws Exception {
+        TranscriptReplay replay = TranscriptReplay.of(RUNNING);
+        JsonNode everyDevice = replay.recorded(QapiReader.X_QUERY_VIRTIO, null).response();
+        ObjectNode withoutNet = (ObjectNode) everyDevice.deepCopy();
+        ArrayNode listed = (ArrayNode) withoutNet.get("return");
+        for (int i = listed.size() - 1; i >= 0; i--) {
+            if (listed.get(i).path("path").asText().equals(NET)) {
+                listed.remove(i);
+            }
+        }
+        JsonNode netStatus = replay.recorded(QapiReader.X_QUERY_VIRTIO_STATUS, args(NET)).response();
+        try (TestQmpServer server = TestQmpServer.unix(replay);
+                VmPoller poller = VmPoller.connect(server.endpoint(), CONFIG, run, SweepPolicy.FULL, Clock.systemUTC())) {
+            assertEquals(7, poller.sweep().samples().size());
+            replay.answer(QapiReader.X_QUERY_VIRTIO, null, withoutNet);
+            replay.answer(QapiReader.X_QUERY_VIRTIO_STATUS, args(NET), json("{\"error\": {\"class\": \"GenericError\", "
+                    + "\"desc\": \"Path /machine/peripheral/net0/virtio-backend is not a VirtIODevice\"}}"));
+            SweepOutcome unplugged = poller.sweep();
+            assertEquals(2, commandsSent(server, QapiReader.X_QUERY_VIRTIO_STATUS, args(NET)), "asked before the list said it was gone");
+            assertEquals(6, unplugged.samples().size());
+            assertEquals(List.of(), unplugged.samples().stream().flatMap(sample -> sample.getErrors().stream())
+                    .filter(error -> error.getCommand().equals(QapiReader.X_QUERY_VIRTIO_STATUS)).toList(),
+                    "the gone device's answer is nobody's error");
+
+            replay.answer(QapiReader.X_QUERY_VIRTIO, null, everyDevice);
+            replay.answer(QapiReader.X_QUERY_VIRTIO_STATUS, args(NET), netStatus);
+            Map<String, VirtioSample> replugged = byPath(poller.sweep());
+            assertEquals(3, commandsSent(server, QapiReader.X_QUERY_VIRTIO_STATUS, args(NET)), "asked once the list showed it");
+            assertEquals(7, replugged.size());
+            assertNotNull(replugged.get(NET).getStatus());
+            assertEquals(3, replugged.get(NET).getQueues().size(), "its queues are read too");
+            assertEquals(List.of(), replugged.get(NET).getErrors());
         }
     }
 
