@@ -39,9 +39,11 @@ public record DeviceState(
         Optional<PublishedHealth> healthPublished) {
 
     public DeviceState {
+        // Map.copyOf keeps a map that is already immutable (the codec builds them so); episodes, which
+        // a healthy device has none of, need no tree. Each sample makes two or three states.
         queues = Map.copyOf(queues);
         pending = Map.copyOf(pending);
-        episodes = Collections.unmodifiableSortedMap(new TreeMap<>(episodes));
+        episodes = episodes.isEmpty() ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(new TreeMap<>(episodes));
     }
 
     /** This state, with {@code published} as the device's latest record on the health topic. */

@@ -119,7 +119,9 @@ final class DeviceStateSerde {
         long numVqs = in.readZigZag();
         long hostFeaturesDigest = in.readLong();
         int queueCount = in.readVarInt();
-        Map<Integer, QueueMark> queues = new HashMap<>(queueCount * 2);
+        // Built as the immutable map DeviceState keeps, not copied into one: this runs for every sample.
+        @SuppressWarnings("unchecked")
+        Map.Entry<Integer, QueueMark>[] queues = new Map.Entry[queueCount];
         for (int i = 0; i < queueCount; i++) {
             int index = (int) in.readVarLong();
             int present = in.readByte();
@@ -128,12 +130,16 @@ final class DeviceStateSerde {
             OptionalLong inuse = (present & HAS_INUSE) != 0 ? OptionalLong.of(in.readZigZag()) : OptionalLong.empty();
             Optional<Instant> progress = (present & HAS_PROGRESS) != 0
                     ? Optional.of(Instant.ofEpochMilli(latest - in.readZigZag())) : Optional.empty();
-            queues.put(index, new QueueMark(layout, used, inuse, progress));
+            queues[i] = Map.entry(index, new QueueMark(layout, used, inuse, progress));
         }
-        Map<AlertKey, Pending> pending = new HashMap<>();
-        for (int i = in.readVarInt(); i > 0; i--) {
-            AlertKey key = readKey(in);
-            pending.put(key, new Pending(in.readLong(), readObservation(in), in.readZigZag(), (int) in.readZigZag()));
+        Map<AlertKey, Pending> pending = Map.of();
+        int pendingCount = in.readVarInt();
+        if (pendingCount > 0) {
+            pending = new HashMap<>();
+            for (int i = pendingCount; i > 0; i--) {
+                AlertKey key = readKey(in);
+                pending.put(key, new Pending(in.readLong(), readObservation(in), in.readZigZag(), (int) in.readZigZag()));
+            }
         }
         Map<AlertKey, Episode> episodes = new HashMap<>();
         for (int i = in.readVarInt(); i > 0; i--) {
@@ -144,7 +150,7 @@ final class DeviceStateSerde {
                 ? Optional.of(new PublishedHealth(in.readLong(), Instant.ofEpochMilli(latest - in.readZigZag())))
                 : Optional.empty();
         return new DeviceState(identity, epoch, lastSample, (flags & VM_RUNNING) != 0, (flags & DRIVER_OK) != 0, numVqs,
-                hostFeaturesDigest, queues, pending, episodes, published);
+                hostFeaturesDigest, Map.ofEntries(queues), pending, episodes, published);
     }
 
     /** The first release's layout: fixed-width numbers, no published health. */
