@@ -91,7 +91,7 @@ public final class AdaptivePollingBenchmark {
     private static void compare(String target, QmpEndpoint endpoint, int censusEvery, int sweeps, Duration interval) throws Exception {
         // Alternating, so a change of the machine's load or the guest's activity falls on both alike.
         // Both with the default idle probes: the comparison is of the census cadence alone.
-        SweepPolicy everyQueue = SweepPolicy.defaults();
+        SweepPolicy everyQueue = new SweepPolicy(1, SweepPolicy.DEFAULT_IDLE_PROBE_EVERY);
         SweepPolicy census = new SweepPolicy(censusEvery, SweepPolicy.DEFAULT_IDLE_PROBE_EVERY);
         Run full = sweep(endpoint, everyQueue, sweeps, interval);
         Run adaptive = sweep(endpoint, census, sweeps, interval);
