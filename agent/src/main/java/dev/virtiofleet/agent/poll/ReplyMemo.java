@@ -2,6 +2,7 @@ package dev.virtiofleet.agent.poll;
 
 import dev.virtiofleet.agent.qmp.RawJson;
 import dev.virtiofleet.qapi.QapiDecodeException;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -33,9 +34,9 @@ final class ReplyMemo<K, T> {
         return value;
     }
 
-    /** The subjects remembered: those of the last sweep. */
+    /** The subjects remembered, those of the last sweep: a read-only view, valid until the memo next changes. */
     Set<K> subjects() {
-        return Set.copyOf(last.keySet());
+        return Collections.unmodifiableSet(last.keySet());
     }
 
     /** Forgets subjects that are gone (an unplugged device), so the memo never outgrows the VM. */

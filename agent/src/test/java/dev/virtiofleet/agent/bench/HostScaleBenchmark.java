@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -73,15 +74,15 @@ public final class HostScaleBenchmark {
             Figures agent = measureAgent(dir, bootstrap, vms, cycles, interval, censusEvery, warmUpSweeps);
             System.out.printf("agent: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
                     agent.cpuPercent(), agent.cpuSeconds(), agent.wallSeconds(), agent.commands());
-            Figures floor = withFloor ? measureFloor(dir, vms, cycles, interval, warmUpSweeps) : Figures.NONE;
-            if (withFloor) {
+            Optional<Figures> floor = withFloor ? Optional.of(measureFloor(dir, vms, cycles, interval, warmUpSweeps)) : Optional.empty();
+            floor.ifPresent(f -> {
                 System.out.printf("floor: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
-                        floor.cpuPercent(), floor.cpuSeconds(), floor.wallSeconds(), floor.commands());
-                System.out.printf("agent / floor CPU: %.2f%n", agent.cpuPercent() / floor.cpuPercent());
-            }
-            System.out.println("CPU by thread group, % of one core (agent | floor):");
-            agent.byThreadGroup().forEach((group, seconds) -> System.out.printf("  %-32s %6.2f | %6.2f%n", group,
-                    100 * seconds / agent.wallSeconds(), withFloor ? 100 * floor.byThreadGroup().getOrDefault(group, 0.0) / floor.wallSeconds() : Double.NaN));
+                        f.cpuPercent(), f.cpuSeconds(), f.wallSeconds(), f.commands());
+                System.out.printf("agent / floor CPU: %.2f%n", agent.cpuPercent() / f.cpuPercent());
+            });
+            System.out.println("CPU by thread group, % of one core (agent" + (floor.isPresent() ? " | floor):" : "):"));
+            agent.byThreadGroup().forEach((group, seconds) -> System.out.printf("  %-32s %6.2f%s%n", group, 100 * seconds / agent.wallSeconds(),
+                    floor.map(f -> " | %6.2f".formatted(100 * f.byThreadGroup().getOrDefault(group, 0.0) / f.wallSeconds())).orElse("")));
             System.out.printf("agent heap: %.0f MiB used after GC, %.0f MiB peak during the cycles, max heap %.0f MiB (goals: CPU <= 5 %%, heap <= 256 MiB)%n",
                     agent.heapAfterGcMiB(), agent.heapPeakMiB(), Runtime.getRuntime().maxMemory() / 1048576.0);
             System.out.println("(peak: the sum of the heap pools' peaks, an upper bound; how high it goes depends on how lazily the GC collects under the max heap)");
@@ -101,8 +102,6 @@ public final class HostScaleBenchmark {
 
     private record Figures(double cpuSeconds, double wallSeconds, long commands, double heapAfterGcMiB, double heapPeakMiB,
             Map<String, Double> byThreadGroup) {
-        static final Figures NONE = new Figures(0, 1, 0, 0, 0, Map.of());
-
         double cpuPercent() {
             return 100 * cpuSeconds / wallSeconds;
         }

@@ -266,7 +266,7 @@ public final class InProcessSweep {
                 dev.virtiofleet.avro.VirtVhostQueueStatus vhostQueueStatus, dev.virtiofleet.avro.VirtioQueueElement element) {
             if (last == null || last.getStatus() != queueStatus || last.getVhostStatus() != vhostQueueStatus
                     || last.getElement() != element || last.getQueueIndex() != queue) {
-                // The all-fields constructor: the builder checks every field and was a tenth of a sweep's samples.
+                // The all-fields constructor: the builder's per-field checks were 2 % of a direct-load thread's CPU samples.
                 last = new QueueSample(queue, queueStatus, vhostQueueStatus, element);
             }
             return last;
