@@ -14,6 +14,7 @@ import dev.virtiofleet.streams.observe.QueueView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@link DeviceHealth} record of a device after a sample, and the digest of its content.
@@ -97,46 +98,49 @@ public final class HealthBuilder {
         }
     }
 
+    // Records are made with their all-fields constructors: Avro's builders check and track every field of every record.
     public static DeviceHealth of(DeviceState state, DeviceSnapshot now) {
-        List<ActiveAlert> active = new ArrayList<>();
+        List<ActiveAlert> active = new ArrayList<>(state.episodes().size());
+        int critical = 0;
         for (Map.Entry<AlertKey, Episode> entry : state.episodes().entrySet()) {
             Episode episode = entry.getValue();
+            critical += episode.severity() == Severity.CRITICAL ? 1 : 0;
             active.add(new ActiveAlert(episode.alertId(), entry.getKey().kind(), episode.severity(),
                     episode.first().ref().eventTime()));
         }
-        List<QueueHealth> queues = new ArrayList<>();
+        List<QueueHealth> queues = new ArrayList<>(now.queues().size());
         for (QueueView queue : now.queues()) {
             QueueMark mark = state.queues().get(queue.index());
-            queues.add(QueueHealth.newBuilder()
-                    .setQueueIndex(queue.index())
-                    .setRole(queue.role())
-                    .setUsedIdx(queue.usedIdx().isPresent() ? queue.usedIdx().getAsInt() : null)
-                    .setLastAvailIdx(queue.lastAvailIdx().isPresent() ? queue.lastAvailIdx().getAsInt() : null)
-                    .setInuse(queue.inuse().isPresent() ? queue.inuse().getAsLong() : null)
-                    .setLastProgressTime(mark == null ? null : mark.lastProgress().orElse(null))
-                    .build());
+            queues.add(new QueueHealth(
+                    queue.index(),
+                    queue.role(),
+                    queue.usedIdx().isPresent() ? queue.usedIdx().getAsInt() : null,
+                    queue.lastAvailIdx().isPresent() ? queue.lastAvailIdx().getAsInt() : null,
+                    queue.inuse().isPresent() ? queue.inuse().getAsLong() : null,
+                    mark == null ? null : mark.lastProgress().orElse(null)));
         }
-        return DeviceHealth.newBuilder()
-                .setHostId(state.identity().key().hostId())
-                .setVmName(state.identity().vmName().orElse(null))
-                .setVmUuid(state.identity().vmUuid().orElse(null))
-                .setDevicePath(state.identity().key().devicePath())
-                .setDeviceName(state.identity().deviceName())
-                .setDeviceId(state.identity().deviceId().orElse(null))
-                .setGroup(state.identity().group().orElse(null))
-                .setState(HealthVerdict.of(active.stream().map(ActiveAlert::getSeverity).toList(), now.vmRunning(), now.status().isPresent()))
-                .setLastSampleTime(now.ref().eventTime())
-                .setAgentRunId(now.ref().agentRunId())
-                .setAgentSequence(now.ref().agentSequence())
-                .setVmRunning(now.vmRunning())
-                .setDriverOk(state.driverOk())
-                .setBroken(now.status().map(DeviceStatusView::broken).orElse(false))
-                .setStatuses(now.status().map(DeviceStatusView::statuses).orElse(List.of()))
-                .setHostFeatures(now.status().map(s -> List.copyOf(s.hostFeatures().symbols())).orElse(List.of()))
-                .setGuestFeatures(now.status().map(s -> List.copyOf(s.guestFeatures().symbols())).orElse(List.of()))
-                .setQueues(queues)
-                .setActiveAlerts(active)
-                .setUpdatedAt(now.ref().eventTime())
-                .build();
+        var identity = state.identity();
+        Optional<DeviceStatusView> status = now.status();
+        return new DeviceHealth(
+                identity.key().hostId(),
+                identity.vmName().orElse(null),
+                identity.vmUuid().orElse(null),
+                identity.key().devicePath(),
+                identity.deviceName(),
+                identity.deviceId().orElse(null),
+                identity.group().orElse(null),
+                HealthVerdict.of(critical, active.size(), now.vmRunning(), status.isPresent()),
+                now.ref().eventTime(),
+                now.ref().agentRunId(),
+                now.ref().agentSequence(),
+                now.vmRunning(),
+                state.driverOk(),
+                status.map(DeviceStatusView::broken).orElse(false),
+                status.map(DeviceStatusView::statuses).orElse(List.of()),
+                status.map(s -> List.copyOf(s.hostFeatures().symbols())).orElse(List.of()),
+                status.map(s -> List.copyOf(s.guestFeatures().symbols())).orElse(List.of()),
+                queues,
+                active,
+                now.ref().eventTime());
     }
 }

@@ -35,7 +35,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>Samples are read as {@link DetectedSample}, only the fields detection uses, in the
  * single-object encoding (see {@link DetectedSampleDeserializer}; a registry-backed wire format in
- * {@code serdes} would need a reader of its own there); the other topics go through {@code serdes}.
+ * {@code serdes} would need a reader of its own there), and health records are written in it by
+ * {@link DeviceHealthSerializer}; the other topics go through {@code serdes}.
  * Poison samples (undecodable, another schema, impossible values) go to virtio.samples.dlq via
  * Kafka Streams' own dead-letter support; see {@link StreamsSettings}.
  */
@@ -70,7 +71,7 @@ public final class DetectionTopology {
                 .to(topics.alerts(), toAlerts);
         detected.filter((key, out) -> out instanceof DetectorOutput.Health, Named.as("device-health"))
                 .mapValues(out -> ((DetectorOutput.Health) out).health().orElse((DeviceHealth) null))
-                .to(topics.health(), Produced.with(Serdes.String(), serdes.health()));
+                .to(topics.health(), Produced.with(Serdes.String(), Serdes.serdeFrom(new DeviceHealthSerializer(), serdes.health().deserializer())));
 
         DriftJudge drift = new DriftJudge(config.rule(AlertKind.FEATURE_DRIFT));
         detected.filter((key, out) -> out instanceof DetectorOutput.Features, Named.as("feature-changes"))
