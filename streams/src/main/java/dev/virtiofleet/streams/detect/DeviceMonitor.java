@@ -251,17 +251,7 @@ public final class DeviceMonitor {
         }
 
         DeviceState nextState() {
-            Map<Integer, QueueMark> queues = new HashMap<>(prior.map(DeviceState::queues).orElse(Map.of()));
-            for (QueueView queue : now.queues()) {
-                QueueMark before = queues.get(queue.index());
-                Optional<Instant> lastProgress = Optional.ofNullable(before).flatMap(QueueMark::lastProgress);
-                boolean moved = before != null && before.usedIdx().isPresent() && queue.usedIdx().isPresent()
-                        && before.usedIdx().getAsInt() != queue.usedIdx().getAsInt();
-                if (moved) {
-                    lastProgress = Optional.of(now.ref().eventTime());
-                }
-                queues.put(queue.index(), new QueueMark(queue.ringLayout(), queue.usedIdx(), queue.inuse(), lastProgress));
-            }
+            Map<Integer, QueueMark> queues = queueMarks(prior.map(DeviceState::queues).orElse(Map.of()));
             boolean driverOk = now.status().map(DeviceStatusView::driverOk)
                     .orElse(prior.map(DeviceState::driverOk).orElse(false));
             long numVqs = now.status().map(DeviceStatusView::numVqs).orElse(prior.map(DeviceState::numVqs).orElse(-1L));
@@ -269,6 +259,54 @@ public final class DeviceMonitor {
                     .orElse(prior.map(DeviceState::hostFeaturesDigest).orElse(0L));
             return new DeviceState(identity, epoch, now.ref(), now.vmRunning(), driverOk, numVqs, featuresDigest, queues,
                     pending, episodes, prior.flatMap(DeviceState::healthPublished));
+        }
+
+        /** Each polled queue's new mark, and the marks in {@code before} of the queues this sample did not poll. */
+        private Map<Integer, QueueMark> queueMarks(Map<Integer, QueueMark> before) {
+            List<QueueView> polled = now.queues();
+            if (polled.size() == before.size() && pollsEachOnce(polled, before)) {
+                // The usual sample, of the queues the one before had: built as the immutable map the state
+                // keeps, not as a copy of the prior map updated and copied again (a device has up to a dozen queues).
+                @SuppressWarnings("unchecked")
+                Map.Entry<Integer, QueueMark>[] marks = new Map.Entry[polled.size()];
+                for (int i = 0; i < marks.length; i++) {
+                    QueueView queue = polled.get(i);
+                    marks[i] = Map.entry(queue.index(), mark(before.get(queue.index()), queue));
+                }
+                return Map.ofEntries(marks);
+            }
+            Map<Integer, QueueMark> queues = new HashMap<>(before);
+            for (QueueView queue : polled) {
+                queues.put(queue.index(), mark(queues.get(queue.index()), queue));
+            }
+            return queues;
+        }
+
+        /**
+         * Whether {@code polled} has each queue of {@code before} exactly once, when it has as many; only
+         * for queue numbers below 64, which is every device's but a rare one's.
+         */
+        private static boolean pollsEachOnce(List<QueueView> polled, Map<Integer, QueueMark> before) {
+            long seen = 0;
+            for (QueueView queue : polled) {
+                int index = queue.index();
+                if (index < 0 || index >= Long.SIZE || (seen & (1L << index)) != 0 || !before.containsKey(index)) {
+                    return false;
+                }
+                seen |= 1L << index;
+            }
+            return true;
+        }
+
+        /** What to remember of {@code queue}, whose mark at the sample before was {@code before} (null when none). */
+        private QueueMark mark(QueueMark before, QueueView queue) {
+            Optional<Instant> lastProgress = before == null ? Optional.empty() : before.lastProgress();
+            boolean moved = before != null && before.usedIdx().isPresent() && queue.usedIdx().isPresent()
+                    && before.usedIdx().getAsInt() != queue.usedIdx().getAsInt();
+            if (moved) {
+                lastProgress = Optional.of(now.ref().eventTime());
+            }
+            return new QueueMark(queue.ringLayout(), queue.usedIdx(), queue.inuse(), lastProgress);
         }
     }
 }
