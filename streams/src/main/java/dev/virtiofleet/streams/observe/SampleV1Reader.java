@@ -323,6 +323,11 @@ final class SampleV1Reader {
 
     /** Avro's zig-zag variable-length long. */
     private long longValue() {
+        // Most numbers of a sample (counts, union branches, small indices) are -64..63: one byte.
+        if (pos < end && bytes[pos] >= 0) {
+            int raw = bytes[pos++];
+            return (raw >>> 1) ^ -(raw & 1);
+        }
         long raw = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             if (pos >= end) {
