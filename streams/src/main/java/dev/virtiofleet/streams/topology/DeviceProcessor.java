@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * device's state at each check had cost, at a 10 s poll and a 15 s check, two thirds of a state
  * read per sample again.
  *
- * <p>The states it wrote last, for the devices sampled most recently, it also keeps decoded
+ * <p>The states it wrote last, for up to {@value #WRITTEN_STATES_KEPT} devices, it also keeps decoded
  * ({@link WrittenStates}), so that the next sample of such a device needs neither a store read nor
  * a decode. The store is still written with every sample, so the changelog and what a restore or
  * an interactive query sees are unchanged; the kept states are dropped whenever the task starts or
@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DeviceProcessor implements Processor<String, DetectedSample, String, DetectorOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceProcessor.class);
-    /** Devices whose state a task keeps decoded, of the order of a kilobyte each; past it, the least recently sampled go. */
+    /** Devices whose state a task keeps decoded (see {@link WrittenStates}). */
     static final int WRITTEN_STATES_KEPT = 4096;
 
     private final DeviceMonitor monitor;
@@ -145,6 +145,7 @@ final class DeviceProcessor implements Processor<String, DetectedSample, String,
 
     @Override
     public void close() {
+        // init() empties it too; this frees the states while a revived task restores, which can take long.
         written.clear();
     }
 

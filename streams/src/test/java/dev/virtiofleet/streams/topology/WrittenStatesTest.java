@@ -29,14 +29,16 @@ class WrittenStatesTest {
     }
 
     @Test
-    void pastItsLimitTheLeastRecentlyUsedGoes() {
+    void onceFullItTakesNoNewDeviceUntilOneIsForgotten() {
         WrittenStates written = new WrittenStates(2);
         written.wrote("a", state);
         written.wrote("b", state);
-        written.get("a");
         written.wrote("c", state);
-        assertTrue(written.get("a").isPresent());
-        assertTrue(written.get("b").isEmpty());
+        assertTrue(written.get("c").isEmpty());
+        written.wrote("a", state);
+        assertTrue(written.get("a").isPresent(), "a device that has a place keeps it");
+        written.forget("b");
+        written.wrote("c", state);
         assertTrue(written.get("c").isPresent());
     }
 
