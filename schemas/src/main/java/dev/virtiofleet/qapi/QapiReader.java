@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -85,9 +86,14 @@ public final class QapiReader {
 
     /**
      * {@link #queueStatus(JsonNode)} straight from the reply's bytes: no tree is built unless the
-     * reply does not bind, and then the tree explains it exactly as the other form would.
+     * reply does not bind, and then the tree explains it exactly as the other form would. The usual
+     * reply, nearly every one a sweep reads, is read in one streaming pass ({@link QueueStatusScanner}).
      */
     public VirtQueueStatus queueStatus(byte[] json, int offset, int length) throws QapiDecodeException {
+        Optional<VirtQueueStatus> usual = QueueStatusScanner.scan(mapper.getFactory(), json, offset, length);
+        if (usual.isPresent()) {
+            return usual.get();
+        }
         return bindBytes(X_QUERY_VIRTIO_QUEUE_STATUS, json, offset, length, VirtQueueStatus.class, this::queueStatus);
     }
 

@@ -177,6 +177,73 @@ class QapiReaderTest {
         assertEquals(reader.queueStatus(valid), reader.queueStatus(padded, 2, padded.length - 4), "reads only its range");
     }
 
+    /** Every queue status QEMU sent in the transcripts, and the shapes it might send, read alike from bytes and tree. */
+    @Test
+    void everyRealQueueStatusAndItsVariantsReadTheSameFromBytes() throws Exception {
+        int read = 0;
+        for (String name : List.of("qemu-7.2-linux-6.1-guest-running.txt", "qemu-7.2-virtio-blk-backend-hung.txt",
+                "qemu-7.2-virtio-net-mrg_rxbuf-off.txt", "qemu-7.2-stop-cont-events.txt")) {
+            for (Transcript.Exchange exchange : Transcript.named(name).exchanges()) {
+                if (exchange.execute().equals(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS) && !exchange.isError()) {
+                    ObjectNode reply = (ObjectNode) exchange.response().get("return");
+                    byte[] json = bytes(reply);
+                    assertEquals(reader.queueStatus(reply), reader.queueStatus(json, 0, json.length), name + ": " + reply);
+                    read++;
+                }
+            }
+        }
+        assertTrue(read > 50, "the transcripts hold many queue statuses, read " + read);
+        ObjectNode valid = blkQueueStatus();
+        ObjectNode unknownMember = blkQueueStatus();
+        unknownMember.set("future-member", JSON.createObjectNode().put("nested", 1));
+        ObjectNode withoutOptionals = blkQueueStatus();
+        withoutOptionals.remove(List.of("last-avail-idx", "shadow-avail-idx"));
+        ObjectNode reordered = JSON.createObjectNode();
+        List<String> names = new java.util.ArrayList<>();
+        valid.fieldNames().forEachRemaining(names::add);
+        java.util.Collections.reverse(names);
+        names.forEach(member -> reordered.set(member, valid.get(member)));
+        ObjectNode hugeAddress = blkQueueStatus();
+        hugeAddress.put("vring-desc", new java.math.BigInteger("18446744073709551615"));
+        ObjectNode nullOptional = blkQueueStatus();
+        nullOptional.putNull("last-avail-idx");
+        for (ObjectNode variant : List.of(unknownMember, withoutOptionals, reordered, hugeAddress, nullOptional)) {
+            byte[] json = bytes(variant);
+            assertEquals(reader.queueStatus(variant), reader.queueStatus(json, 0, json.length), variant.toString());
+        }
+        assertEquals(-1L, reader.queueStatus(bytes(hugeAddress), 0, bytes(hugeAddress).length).vringDesc(), "2^64-1 as a long's bits");
+    }
+
+    /** What the streaming pass leaves to the general reader fails there with the general reader's words. */
+    @Test
+    void unusualQueueStatusesFailFromBytesAsFromTheTree() throws Exception {
+        List<JsonNode> unusual = new java.util.ArrayList<>();
+        for (String member : List.of("name", "queue-index", "inuse", "vring-desc", "signalled-used-valid")) {
+            ObjectNode nulled = blkQueueStatus();
+            nulled.putNull(member);
+            unusual.add(nulled);
+        }
+        ObjectNode negativeAddress = blkQueueStatus();
+        negativeAddress.put("vring-used", -1);
+        ObjectNode tooLargeAddress = blkQueueStatus();
+        tooLargeAddress.put("vring-used", new java.math.BigInteger("18446744073709551616"));
+        ObjectNode fraction = blkQueueStatus();
+        fraction.put("inuse", 1.5);
+        ObjectNode longIndex = blkQueueStatus();
+        longIndex.put("queue-index", 1L << 40);
+        ObjectNode negativeOptional = blkQueueStatus();
+        negativeOptional.put("last-avail-idx", -3);
+        unusual.addAll(List.of(negativeAddress, tooLargeAddress, fraction, longIndex, negativeOptional));
+        for (JsonNode broken : unusual) {
+            QapiDecodeException fromTree = assertThrows(QapiDecodeException.class, () -> reader.queueStatus(broken), broken.toString());
+            byte[] json = bytes(broken);
+            QapiDecodeException fromBytes = assertThrows(QapiDecodeException.class, () -> reader.queueStatus(json, 0, json.length));
+            assertEquals(fromTree.getMessage(), fromBytes.getMessage());
+        }
+        byte[] truncated = java.util.Arrays.copyOf(bytes(blkQueueStatus()), 40);
+        assertThrows(QapiDecodeException.class, () -> reader.queueStatus(truncated, 0, truncated.length));
+    }
+
     private static byte[] bytes(JsonNode json) {
         return json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }

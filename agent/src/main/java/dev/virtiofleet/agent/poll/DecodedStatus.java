@@ -9,7 +9,8 @@ import dev.virtiofleet.qapi.VirtioStatus;
  * samples carry it. Made once per distinct reply ({@link ReplyMemo}) and kept between sweeps for
  * every device of every VM, so it holds no more than that (the decoded QAPI record, with its
  * feature texts, is several KiB a device). Consecutive samples of an unchanged device share
- * {@code published}: nothing may modify it (samples are serialized as they are made, never changed).
+ * {@code published}: nothing may modify it (samples are serialized as they are made, never changed),
+ * and it is serialized from the bytes it was first encoded to ({@link EncodedOnceStatus}).
  *
  * @param vhostUser the vhost-user rule's verdict ({@link VhostUserRule}): queue status must not be read
  */
@@ -17,6 +18,6 @@ record DecodedStatus(long numVqs, boolean vhostStarted, boolean vhostUser, dev.v
 
     static DecodedStatus of(VirtioInfo listed, VirtioStatus read) {
         return new DecodedStatus(read.numVqs(), read.vhostStarted(), VhostUserRule.forbidsQueueStatus(listed.name(), read),
-                QapiToAvro.status(read));
+                new EncodedOnceStatus(QapiToAvro.status(read)));
     }
 }

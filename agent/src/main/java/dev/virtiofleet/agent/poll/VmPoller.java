@@ -67,6 +67,7 @@ public final class VmPoller implements AutoCloseable {
     private final QueueProgress progress = new QueueProgress();
     private final ReplyMemo<VirtioInfo, DecodedStatus> statuses = new ReplyMemo<>();
     private final ReplyMemo<String, List<VirtioInfo>> deviceList = new ReplyMemo<>();
+    private final QueryCommands queries = new QueryCommands();
     private final SweepPolicy policy;
     private long sweeps;
 
@@ -155,8 +156,8 @@ public final class VmPoller implements AutoCloseable {
 
         SweepOutcome run() throws InterruptedException {
             long mark = runState.mark();
-            Sent status = send(QmpCommand.of(ReadOnlyCommands.QUERY_STATUS), Optional.empty());
-            Sent list = send(QmpCommand.of(QapiReader.X_QUERY_VIRTIO), Optional.empty());
+            Sent status = send(QueryCommands.QUERY_STATUS, Optional.empty());
+            Sent list = send(QueryCommands.LIST_DEVICES, Optional.empty());
             // The device list rarely changes: the statuses of the devices listed last time go out
             // with it, which saves the sweep a round trip. One gone since answers an error nobody reads.
             Map<VirtioInfo, Sent> earlyStatuses = new HashMap<>();
@@ -182,6 +183,7 @@ public final class VmPoller implements AutoCloseable {
             }
             Set<String> paths = infos.stream().map(VirtioInfo::path).collect(Collectors.toSet());
             progress.endSweep(paths);
+            queries.retainOnly(paths);
             statuses.retainOnly(Set.copyOf(infos));
             return finish();
         }
@@ -234,9 +236,9 @@ public final class VmPoller implements AutoCloseable {
                         continue;
                     }
                     device.queueTouched(q);
-                    QmpCommand queueStatus = QmpCommand.forQueue(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, device.path(), q);
                     if (vhostUser) {
-                        device.error(CommandErrors.skippedUnsafe(queueStatus, VhostUserRule.WHY));
+                        device.error(CommandErrors.skippedUnsafe(
+                                QmpCommand.forQueue(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, device.path(), q), VhostUserRule.WHY));
                         followUps.add(queueRead(QapiReader.X_QUERY_VIRTIO_QUEUE_ELEMENT, device, q));
                     } else {
                         statuses.add(queueRead(QapiReader.X_QUERY_VIRTIO_QUEUE_STATUS, device, q));
@@ -284,12 +286,12 @@ public final class VmPoller implements AutoCloseable {
             }
         }
 
-        private static QmpCommand statusQuery(VirtioInfo device) {
-            return QmpCommand.forDevice(QapiReader.X_QUERY_VIRTIO_STATUS, device.path());
+        private QmpCommand statusQuery(VirtioInfo device) {
+            return queries.status(device.path());
         }
 
         private QueueRead queueRead(String command, DeviceReading device, int queue) {
-            return new QueueRead(device, queue, send(QmpCommand.forQueue(command, device.path(), queue), Optional.of(device)));
+            return new QueueRead(device, queue, send(queries.queue(command, device.path(), queue), Optional.of(device)));
         }
 
         private void collect(QueueRead read) throws InterruptedException {

@@ -1,72 +1,73 @@
 package dev.virtiofleet.agent.qmp;
 
-import java.io.EOFException;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
-import java.util.Optional;
 
 /**
  * Splits a monitor's byte stream into newline-terminated messages without ever holding more than
  * {@code maxLineBytes} of one: a monitor that streams bytes without a newline is cut off, not
- * buffered until the heap runs out.
+ * buffered until the heap runs out. It is fed whatever a read brought, in pieces of any size.
  */
 final class BoundedLineReader {
     private static final byte[] EMPTY = new byte[0];
 
-    private final ReadableByteChannel channel;
+    /** Where the lines go, in order. */
+    @FunctionalInterface
+    interface Lines {
+        void accept(byte[] line) throws QmpProtocolException;
+    }
+
     private final int maxLineBytes;
-    // One per connection: 16 KiB holds several replies; 500 connections hold 8 MiB of it, not 32.
-    private final ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
-    /** The start of a line that did not fit in one read; empty between lines, so idle connections hold none. */
+    /** The start of a line that did not end in what was fed so far; empty between lines, so idle connections hold none. */
     private byte[] line = EMPTY;
     private int lineLength;
 
-    BoundedLineReader(ReadableByteChannel channel, int maxLineBytes) {
-        this.channel = channel;
+    BoundedLineReader(int maxLineBytes) {
         this.maxLineBytes = maxLineBytes;
-        buffer.flip();
     }
 
-    /** The next line without its newline; empty at a clean end of stream. */
-    Optional<byte[]> next() throws IOException, QmpProtocolException {
-        while (true) {
-            byte[] bytes = buffer.array();
-            int start = buffer.position();
-            int limit = buffer.limit();
-            int end = start;
-            while (end < limit && bytes[end] != '\n') {
-                end++;
+    /** Hands every line completed by {@code bytes} (consumed whole) to {@code lines}, without its newline. */
+    void feed(ByteBuffer bytes, Lines lines) throws QmpProtocolException {
+        while (bytes.hasRemaining()) {
+            int start = bytes.position();
+            int end = indexOfNewline(bytes);
+            if (end < 0) {
+                append(bytes, bytes.remaining());
+                return;
             }
-            if (end < limit && lineLength == 0) {
-                // The whole line is in the buffer, as nearly every reply is: one copy, straight out.
+            if (lineLength == 0) {
+                // The whole line came in one read, as nearly every reply does: one copy, straight out.
                 checkLength(end - start);
-                buffer.position(end + 1);
-                return Optional.of(Arrays.copyOfRange(bytes, start, end));
-            }
-            append(bytes, start, end - start);
-            if (end < limit) {
-                buffer.position(end + 1);
+                byte[] whole = new byte[end - start];
+                bytes.get(whole);
+                bytes.get();
+                lines.accept(whole);
+            } else {
+                append(bytes, end - start);
+                bytes.get();
                 byte[] complete = Arrays.copyOf(line, lineLength);
                 line = EMPTY;
                 lineLength = 0;
-                return Optional.of(complete);
-            }
-            buffer.clear();
-            int read = channel.read(buffer);
-            buffer.flip();
-            if (read < 0) {
-                if (lineLength > 0) {
-                    throw new EOFException("monitor closed the connection in the middle of a message ("
-                            + lineLength + " bytes without end of line)");
-                }
-                return Optional.empty();
+                lines.accept(complete);
             }
         }
     }
 
-    private void append(byte[] bytes, int offset, int length) throws QmpProtocolException {
+    /** Bytes of an unfinished line held: at the end of the stream, a message cut off in the middle. */
+    int unfinished() {
+        return lineLength;
+    }
+
+    private static int indexOfNewline(ByteBuffer bytes) {
+        for (int i = bytes.position(); i < bytes.limit(); i++) {
+            if (bytes.get(i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void append(ByteBuffer bytes, int length) throws QmpProtocolException {
         if (length == 0) {
             return;
         }
@@ -74,7 +75,7 @@ final class BoundedLineReader {
         if (lineLength + length > line.length) {
             line = Arrays.copyOf(line, Math.min(maxLineBytes, Math.max(Math.max(line.length * 2, 8 * 1024), lineLength + length)));
         }
-        System.arraycopy(bytes, offset, line, lineLength, length);
+        bytes.get(line, lineLength, length);
         lineLength += length;
     }
 

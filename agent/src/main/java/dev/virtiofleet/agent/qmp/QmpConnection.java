@@ -1,6 +1,5 @@
 package dev.virtiofleet.agent.qmp;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,13 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -40,9 +39,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every command gets an {@code id}; replies are matched by it, so any number of commands can be
  * in flight at once (QEMU answers them in order). Events are handed to the listener as they come,
- * also between a command and its reply. {@link #send} never blocks: a writer thread drains the
- * outgoing queue and a reader thread dispatches what comes back, so a monitor that stops
- * answering costs each command its deadline, never a caller's thread.
+ * also between a command and its reply. {@link #send} never blocks: it writes what the socket
+ * takes at once and leaves the rest to the {@link QmpReactor}, whose one thread also reads and
+ * dispatches what comes back, so a monitor that stops answering costs each command its deadline,
+ * never a thread.
  *
  * <p>Anything QMP does not allow (a line over the size limit, malformed JSON, a reply without or
  * with a foreign id) closes the connection with a reason; every command still waiting then ends
@@ -67,25 +67,33 @@ public final class QmpConnection implements AutoCloseable {
     private final SocketChannel channel;
     private final Consumer<QmpEvent> events;
     private final Map<Long, CompletableFuture<QmpOutcome>> pending = new ConcurrentHashMap<>();
-    private final LinkedBlockingQueue<Outgoing> outbox = new LinkedBlockingQueue<>();
+    /** Held while writing, and while ids are taken, so commands reach the socket in id order. */
+    private final Object writeLock = new Object();
+    /** Batches the socket did not take yet, oldest first; guarded by {@link #writeLock}. */
+    private final ArrayDeque<Outgoing> unwritten = new ArrayDeque<>();
+    /** Whether the reactor was asked to call back when the socket takes more; guarded by {@link #writeLock}. */
+    private boolean waitingToWrite;
+    /** Held while the reactor reads and dispatches, so {@link #close} can wait until no event is being delivered. */
+    private final Object readLock = new Object();
+    private final BoundedLineReader lines;
     private final AtomicLong lastId = new AtomicLong();
     private final AtomicLong writtenUpTo = new AtomicLong();
     private final AtomicReference<String> closeReason = new AtomicReference<>();
     private final CompletableFuture<QmpGreeting> greeting = new CompletableFuture<>();
-    private final Thread reader;
-    private final Thread writer;
+    private final QmpReactor reactor = QmpReactor.shared();
+    private final SelectionKey key;
     /** Set once the handshake is done: from then on, losing the connection is news worth a warning. */
     private volatile boolean established;
 
     private QmpConnection(QmpEndpoint endpoint, QmpClientConfig config, SocketChannel channel,
-            Consumer<QmpEvent> events) {
+            Consumer<QmpEvent> events) throws IOException {
         this.endpoint = endpoint;
         this.config = config;
         this.channel = channel;
         this.events = events;
-        String name = "qmp-" + endpoint.describe();
-        this.reader = Thread.ofVirtual().name(name + "-reader").unstarted(this::readLoop);
-        this.writer = Thread.ofVirtual().name(name + "-writer").unstarted(this::writeLoop);
+        this.lines = new BoundedLineReader(config.maxLineBytes());
+        // Last: from here on the reactor may read the greeting, with every field above in place.
+        this.key = reactor.register(channel, new Wire());
     }
 
     /**
@@ -101,16 +109,20 @@ public final class QmpConnection implements AutoCloseable {
         } catch (IOException e) {
             throw new QmpConnectException("cannot connect to QMP monitor " + endpoint.describe() + ": " + e, e);
         }
-        QmpConnection connection = new QmpConnection(endpoint, config, channel, events);
-        connection.reader.start();
-        connection.writer.start();
+        QmpConnection connection;
+        try {
+            connection = new QmpConnection(endpoint, config, channel, events);
+        } catch (IOException e) {
+            closeQuietly(channel, endpoint);
+            throw new QmpConnectException("cannot watch QMP monitor " + endpoint.describe() + ": " + e, e);
+        }
         try {
             connection.handshake();
             connection.established = true;
             return connection;
         } catch (QmpConnectException e) {
             connection.closeWith(e.getMessage());
-            connection.awaitThreads();
+            connection.awaitReading();
             throw e;
         }
     }
@@ -192,22 +204,17 @@ public final class QmpConnection implements AutoCloseable {
         List<CompletableFuture<QmpOutcome>> outcomes = new ArrayList<>(commands.size());
         long[] ids = new long[commands.size()];
         ByteArrayOutputStream lines = new ByteArrayOutputStream(128 * commands.size());
-        // Ids enter the outbox in the order they are taken, so "written up to id N" is meaningful.
-        synchronized (outbox) {
-            // One generator for the batch; lines end with a newline and nothing between them.
-            try (JsonGenerator json = JSON.createGenerator(lines).setRootValueSeparator(null)) {
-                for (int i = 0; i < ids.length; i++) {
-                    ids[i] = lastId.incrementAndGet();
-                    CompletableFuture<QmpOutcome> outcome = new CompletableFuture<>();
-                    pending.put(ids[i], outcome);
-                    commands.get(i).writeTo(json, ids[i]);
-                    json.writeRaw('\n');
-                    outcomes.add(outcome);
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot encode " + commands, e);
+        // Ids reach the socket in the order they are taken, so "written up to id N" is meaningful.
+        synchronized (writeLock) {
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = lastId.incrementAndGet();
+                CompletableFuture<QmpOutcome> outcome = new CompletableFuture<>();
+                pending.put(ids[i], outcome);
+                commands.get(i).writeTo(lines, ids[i]);
+                outcomes.add(outcome);
             }
-            outbox.add(new Outgoing(ids[ids.length - 1], lines.toByteArray()));
+            unwritten.add(new Outgoing(ids[ids.length - 1], ByteBuffer.wrap(lines.toByteArray())));
+            writeWhatFits();
         }
         // One timer for the batch, not one per command: it times out whichever of them is still waiting.
         ScheduledFuture<?> timer = DEADLINES.schedule(() -> timeOut(ids, commands, deadline), deadline.toNanos(), TimeUnit.NANOSECONDS);
@@ -243,7 +250,30 @@ public final class QmpConnection implements AutoCloseable {
     }
 
     /** Commands' wire bytes, up to and including the command with id {@code lastId}. */
-    private record Outgoing(long lastId, byte[] lines) {}
+    private record Outgoing(long lastId, ByteBuffer lines) {}
+
+    /** Writes queued batches until the socket takes no more; the reactor calls back for the rest. Holds {@link #writeLock}. */
+    private void writeWhatFits() {
+        try {
+            while (!unwritten.isEmpty()) {
+                Outgoing next = unwritten.peek();
+                channel.write(next.lines());
+                if (next.lines().hasRemaining()) {
+                    waitingToWrite = true;
+                    reactor.wantWrite(key);
+                    return;
+                }
+                writtenUpTo.set(next.lastId());
+                unwritten.remove();
+            }
+            if (waitingToWrite) {
+                waitingToWrite = false;
+                reactor.writtenOut(key);
+            }
+        } catch (IOException e) {
+            closeWith("monitor closed the connection (write failed: " + e.getMessage() + ")");
+        }
+    }
 
     public boolean isOpen() {
         return closeReason.get() == null;
@@ -263,19 +293,21 @@ public final class QmpConnection implements AutoCloseable {
     @Override
     public void close() {
         closeWith(CLOSED_BY_AGENT);
-        awaitThreads();
+        awaitReading();
     }
 
-    private void awaitThreads() {
-        joinQuietly(reader);
-        joinQuietly(writer);
+    /** Returns once the reactor is not in the middle of this connection's messages: no event comes after it. */
+    private void awaitReading() {
+        synchronized (readLock) {
+            // nothing: the reactor checks isOpen() under this lock before it reads
+        }
     }
 
-    private static void joinQuietly(Thread thread) {
+    private static void closeQuietly(SocketChannel channel, QmpEndpoint endpoint) {
         try {
-            thread.join(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("closing QMP channel to {}", endpoint.describe(), e);
         }
     }
 
@@ -286,13 +318,10 @@ public final class QmpConnection implements AutoCloseable {
         if (established && !reason.equals(CLOSED_BY_AGENT)) {
             LOG.warn("QMP connection to {} closed: {}", endpoint.describe(), reason);
         }
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.debug("closing QMP channel to {}", endpoint.describe(), e);
+        closeQuietly(channel, endpoint);
+        synchronized (writeLock) {
+            unwritten.clear();
         }
-        writer.interrupt();
-        outbox.clear();
         greeting.completeExceptionally(new IOException(reason));
         QmpOutcome lost = new QmpOutcome.ConnectionLost(reason);
         for (Long id : List.copyOf(pending.keySet())) {
@@ -300,46 +329,51 @@ public final class QmpConnection implements AutoCloseable {
         }
     }
 
-    private void writeLoop() {
-        List<Outgoing> batch = new ArrayList<>();
-        ByteArrayOutputStream joined = new ByteArrayOutputStream();
-        try {
-            while (isOpen()) {
-                batch.add(outbox.take());
-                // Everything queued meanwhile goes out in the same write: pipelining without a syscall per command.
-                outbox.drainTo(batch);
-                joined.reset();
-                batch.forEach(outgoing -> joined.writeBytes(outgoing.lines()));
-                long last = batch.getLast().lastId();
-                batch.clear();
-                ByteBuffer bytes = ByteBuffer.wrap(joined.toByteArray());
-                while (bytes.hasRemaining()) {
-                    channel.write(bytes);
+    /** The connection as the reactor sees it. */
+    private final class Wire implements QmpReactor.Peer {
+        @Override
+        public void readable(ByteBuffer scratch) {
+            synchronized (readLock) {
+                try {
+                    readWhatCame(scratch);
+                } catch (QmpProtocolException e) {
+                    closeWith(e.getMessage());
+                } catch (IOException e) {
+                    closeWith("read from monitor failed: " + e);
                 }
-                writtenUpTo.set(last);
             }
-        } catch (InterruptedException e) {
-            // closeWith interrupts us; nothing more to write.
-        } catch (IOException e) {
-            closeWith("monitor closed the connection (write failed: " + e.getMessage() + ")");
+        }
+
+        @Override
+        public void writable() {
+            synchronized (writeLock) {
+                writeWhatFits();
+            }
+        }
+
+        @Override
+        public void failed(RuntimeException bug) {
+            LOG.error("QMP connection to {} failed unexpectedly", endpoint.describe(), bug);
+            closeWith("internal error while reading: " + bug);
         }
     }
 
-    private void readLoop() {
-        BoundedLineReader lines = new BoundedLineReader(channel, config.maxLineBytes());
-        try {
-            while (isOpen()) {
-                Optional<byte[]> line = lines.next();
-                if (line.isEmpty()) {
-                    closeWith("monitor closed the connection");
-                    return;
-                }
-                dispatch(line.get());
+    private void readWhatCame(ByteBuffer scratch) throws IOException, QmpProtocolException {
+        while (isOpen()) {
+            scratch.clear();
+            int read = channel.read(scratch);
+            if (read < 0) {
+                closeWith(lines.unfinished() > 0
+                        ? "monitor closed the connection in the middle of a message (" + lines.unfinished() + " bytes without end of line)"
+                        : "monitor closed the connection");
+                return;
             }
-        } catch (QmpProtocolException e) {
-            closeWith(e.getMessage());
-        } catch (IOException e) {
-            closeWith(e instanceof EOFException ? e.getMessage() : "read from monitor failed: " + e);
+            scratch.flip();
+            lines.feed(scratch, this::dispatch);
+            if (read < scratch.capacity()) {
+                // The socket had no more; the selector says when it has.
+                return;
+            }
         }
     }
 

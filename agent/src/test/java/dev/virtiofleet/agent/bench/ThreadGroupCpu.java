@@ -57,7 +57,13 @@ final class ThreadGroupCpu {
         }
         if (threadName.startsWith("ForkJoinPool-") || threadName.equals("MasterPoller") || threadName.startsWith("Read-Poller")
                 || threadName.startsWith("Write-Poller") || threadName.startsWith("VirtualThread")) {
-            return "virtual threads (QMP, polling)";
+            return "virtual threads (polling)";
+        }
+        if (threadName.equals("qmp-io")) {
+            return "QMP reactor (reads, replies)";
+        }
+        if (threadName.equals("qmp-deadlines")) {
+            return "QMP deadline timer";
         }
         if (threadName.startsWith("kafka-producer")) {
             return "Kafka producer I/O";

@@ -68,6 +68,7 @@ public final class InProcessSweep {
     private final Optional<QmpPort> qmp;
     private final String vmUuid;
     private final Map<String, Mappings> mappings = new HashMap<>();
+    private final Listing listing = new Listing();
 
     private InProcessSweep(SimulatedVm vm, QemuVersion version, InstantSource clock, boolean overQmp) {
         this.vm = vm;
@@ -97,7 +98,7 @@ public final class InProcessSweep {
         if (qmp.isPresent()) {
             return sweep(qmp.get(), run);
         }
-        return vm.observe(machine -> sweep(new DirectPort(machine), run));
+        return vm.observe(machine -> sweep(new DirectPort(machine, listing), run));
     }
 
     private List<VirtioSample> sweep(Port port, HostRun run) {
@@ -309,15 +310,35 @@ public final class InProcessSweep {
         OptionalLong changes(String path);
     }
 
+    /**
+     * The VM's {@code x-query-virtio} answer as last made, made again only when its device list
+     * changed (which the VM tells by handing out another list): the sweep lists the devices every time.
+     */
+    private static final class Listing {
+        private List<VirtioDevice> devices = List.of();
+        private List<VirtioInfo> infos = List.of();
+
+        List<VirtioInfo> infos(SimulatedVm machine) {
+            List<VirtioDevice> current = machine.devicesNewestFirst();
+            if (current != devices) {
+                infos = VirtioAnswers.devices(machine);
+                devices = current;
+            }
+            return infos;
+        }
+    }
+
     /** The VM's answers as they are, inside one {@link SimulatedVm#observe}. */
     private static final class DirectPort implements Port {
         private final SimulatedVm machine;
+        private final Listing listing;
         // The device asked about last: a sweep asks about one device's queues one after another.
         private String lastPath;
         private Optional<VirtioDevice> lastDevice = Optional.empty();
 
-        DirectPort(SimulatedVm machine) {
+        DirectPort(SimulatedVm machine, Listing listing) {
             this.machine = machine;
+            this.listing = listing;
         }
 
         @Override
@@ -327,7 +348,7 @@ public final class InProcessSweep {
 
         @Override
         public Optional<List<VirtioInfo>> devices() {
-            return Optional.of(VirtioAnswers.devices(machine));
+            return Optional.of(listing.infos(machine));
         }
 
         @Override
@@ -361,9 +382,10 @@ public final class InProcessSweep {
             return device.isPresent() ? OptionalLong.of(device.get().changes()) : OptionalLong.empty();
         }
 
-        // The VM holds still for the whole sweep, so a device found once stays where it was.
+        // The VM holds still for the whole sweep, so a device found once stays where it was. The
+        // sweep asks with the listed paths themselves: an equal path that is another string is only looked up again.
         private Optional<VirtioDevice> deviceAt(String path) {
-            if (!path.equals(lastPath)) {
+            if (path != lastPath) {
                 lastDevice = machine.deviceAt(path);
                 lastPath = path;
             }

@@ -35,6 +35,8 @@ public final class SampleEncoder {
     private static final Schema SCHEMA = VirtioSample.getClassSchema();
     private static final byte[] HEADER = SingleObjectWireFormat.header(SCHEMA);
     private static final List<Schema.Field> FIELDS = SCHEMA.getFields();
+    // Which fields are numbers, told once: every sample asks for every field.
+    private static final NumberKind[] NUMBERS = FIELDS.stream().map(field -> NumberKind.of(field.schema())).toArray(NumberKind[]::new);
 
     // Enough for every device status of a fleet of copies; a scenario's faults make a few more.
     private static final int MAX_SHARED_RECORDS = 4096;
@@ -126,19 +128,21 @@ public final class SampleEncoder {
                 int i = field.pos();
                 Object value = sample.get(i);
                 device.nextFieldStarts[i] = out.position();
-                if (writtenAsNumber(field.schema(), value)) {
+                if (writtenAsNumber(NUMBERS[i], value)) {
                     // Numbers (the sequence, times) change from sample to sample: nothing to keep.
                 } else if (device.unchanged(i, value)) {
                     out.copy(device.fieldStarts[i], device.fieldStarts[i + 1]);
-                } else if (field.schema().getType() == Schema.Type.ARRAY) {
-                    writeArray(field.schema().getElementType(), (List<?>) value, device.items[i],
-                            device.encoded == null ? 0 : device.fieldStarts[i], device.nextFieldStarts[i]);
-                } else if (value instanceof IndexedRecord record) {
-                    writeShared(field.schema(), record);
                 } else {
-                    write(field.schema(), value);
+                    if (field.schema().getType() == Schema.Type.ARRAY) {
+                        writeArray(field.schema().getElementType(), (List<?>) value, device.items[i],
+                                device.encoded == null ? 0 : device.fieldStarts[i], device.nextFieldStarts[i]);
+                    } else if (value instanceof IndexedRecord record) {
+                        writeShared(field.schema(), record);
+                    } else {
+                        write(field.schema(), value);
+                    }
+                    device.values[i] = value;
                 }
-                device.values[i] = value;
             }
             device.nextFieldStarts[FIELDS.size()] = out.position();
             byte[] bytes = out.toByteArray();
@@ -149,23 +153,51 @@ public final class SampleEncoder {
         }
     }
 
+    /** How a field's schema has its value written as a number, if it does. */
+    private enum NumberKind {
+        INT, LONG, TIMESTAMP_MILLIS, NONE;
+
+        static NumberKind of(Schema schema) {
+            if (schema.getType() == Schema.Type.INT && schema.getLogicalType() == null) {
+                return INT;
+            }
+            if (schema.getType() == Schema.Type.LONG && schema.getLogicalType() == null) {
+                return LONG;
+            }
+            if (schema.getType() == Schema.Type.LONG && schema.getLogicalType() instanceof LogicalTypes.TimestampMillis) {
+                return TIMESTAMP_MILLIS;
+            }
+            return NONE;
+        }
+    }
+
     /**
      * Writes an int or long as Avro does, a zig-zag varint, and a timestamp-millis as Avro's
      * conversion does, its epoch milliseconds; false for any other value, written nothing.
      */
-    private boolean writtenAsNumber(Schema schema, Object value) {
-        if (schema.getType() == Schema.Type.INT && value instanceof Integer number && schema.getLogicalType() == null) {
-            out.writeInt(number);
-            return true;
-        }
-        if (schema.getType() == Schema.Type.LONG && value instanceof Long number && schema.getLogicalType() == null) {
-            out.writeLong(number);
-            return true;
-        }
-        if (schema.getType() == Schema.Type.LONG && value instanceof Instant time
-                && schema.getLogicalType() instanceof LogicalTypes.TimestampMillis) {
-            out.writeLong(time.toEpochMilli());
-            return true;
+    private boolean writtenAsNumber(NumberKind number, Object value) {
+        switch (number) {
+            case INT -> {
+                if (value instanceof Integer n) {
+                    out.writeInt(n);
+                    return true;
+                }
+            }
+            case LONG -> {
+                if (value instanceof Long n) {
+                    out.writeLong(n);
+                    return true;
+                }
+            }
+            case TIMESTAMP_MILLIS -> {
+                if (value instanceof Instant time) {
+                    out.writeLong(time.toEpochMilli());
+                    return true;
+                }
+            }
+            case NONE -> {
+                return false;
+            }
         }
         return false;
     }

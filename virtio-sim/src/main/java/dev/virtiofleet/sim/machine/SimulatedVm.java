@@ -32,7 +32,9 @@ public final class SimulatedVm {
     private final Instant bootTime;
     private final GuestMemory memory = new GuestMemory(GuestMemory.DEFAULT_BASE);
     private final List<VirtioDevice> devices = new ArrayList<>();
-    private final Map<QueueRef, Traffic> traffic = new HashMap<>();
+    // What devicesNewestFirst hands out, remade when a device comes or goes: a sweep asks on every look.
+    private List<VirtioDevice> newestFirst = List.of();
+    private final Map<QueueRef, Driven> traffic = new HashMap<>();
     private final List<VmListener> listeners = new CopyOnWriteArrayList<>();
     private Instant caughtUpTo;
     private boolean running = true;
@@ -78,9 +80,12 @@ public final class SimulatedVm {
         }
     }
 
-    /** Devices as {@code x-query-virtio} lists them: most recently realized first. */
+    /**
+     * Devices as {@code x-query-virtio} lists them: most recently realized first. Immutable, and
+     * the very same list until a device is plugged or unplugged.
+     */
     public synchronized List<VirtioDevice> devicesNewestFirst() {
-        return List.copyOf(devices.reversed());
+        return newestFirst;
     }
 
     public synchronized Optional<VirtioDevice> deviceAt(String path) {
@@ -94,7 +99,6 @@ public final class SimulatedVm {
 
     /** The device with this id; an error naming the ids there are if it does not exist. */
     public synchronized VirtioDevice device(String deviceId) {
-        // A plain loop: catching up looks up each busy queue's device this way, on every look at the VM.
         for (VirtioDevice device : devices) {
             if (device.id().equals(deviceId)) {
                 return device;
@@ -107,13 +111,14 @@ public final class SimulatedVm {
     /** Sets how many operations a queue sees from now on. */
     public synchronized void setTraffic(QueueRef queue, Traffic pattern) {
         catchUp();
-        if (!device(queue.deviceId()).hasQueue(queue.queue())) {
+        VirtioDevice device = device(queue.deviceId());
+        if (!device.hasQueue(queue.queue())) {
             throw new IllegalArgumentException("device " + queue.deviceId() + " has no queue " + queue.queue());
         }
         if (pattern instanceof Traffic.Idle) {
             traffic.remove(queue);
         } else {
-            traffic.put(queue, pattern);
+            traffic.put(queue, new Driven(device, queue.queue(), pattern));
         }
     }
 
@@ -145,6 +150,7 @@ public final class SimulatedVm {
         catchUp();
         VirtioDevice gone = device(deviceId);
         devices.remove(gone);
+        newestFirst = List.copyOf(devices.reversed());
         traffic.keySet().removeIf(ref -> ref.deviceId().equals(deviceId));
         emit("DEVICE_DELETED", Map.of("path", gone.path()));
         emit("DEVICE_DELETED", Map.of("device", deviceId, "path", "/machine/peripheral/" + deviceId));
@@ -184,6 +190,7 @@ public final class SimulatedVm {
 
     private void realize(DeviceSpec spec) {
         devices.add(new VirtioDevice(spec, memory));
+        newestFirst = List.copyOf(devices.reversed());
     }
 
     private void catchUp() {
@@ -196,7 +203,7 @@ public final class SimulatedVm {
         if (running) {
             Duration from = Duration.between(bootTime, caughtUpTo);
             Duration to = Duration.between(bootTime, now);
-            traffic.forEach((ref, pattern) -> device(ref.deviceId()).run(ref.queue(), pattern.between(from, to)));
+            traffic.values().forEach(driven -> driven.device().run(driven.queue(), driven.pattern().between(from, to)));
         }
         caughtUpTo = now;
     }
@@ -205,4 +212,7 @@ public final class SimulatedVm {
         VmEvent raised = new VmEvent(event, data, clock.instant());
         listeners.forEach(l -> l.onEvent(raised));
     }
+
+    /** A queue's traffic with its device, found once: catching up runs every busy queue on every look at the VM. */
+    private record Driven(VirtioDevice device, int queue, Traffic pattern) {}
 }
