@@ -41,9 +41,18 @@ import org.slf4j.LoggerFactory;
  * devices it names as silent are read from the store, where their own state decides. Reading every
  * device's state at each check had cost, at a 10 s poll and a 15 s check, two thirds of a state
  * read per sample again.
+ *
+ * <p>The states it wrote last, for up to {@value #WRITTEN_STATES_KEPT} devices, it also keeps decoded
+ * ({@link WrittenStates}), so that the next sample of such a device needs neither a store read nor
+ * a decode. The store is still written with every sample, so the changelog and what a restore or
+ * an interactive query sees are unchanged; the kept states are dropped whenever the task starts or
+ * closes, the only times the store can change but through this processor (restoration, revival
+ * after a failed transaction, migration).
  */
 final class DeviceProcessor implements Processor<String, DetectedSample, String, DetectorOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceProcessor.class);
+    /** Devices whose state a task keeps decoded (see {@link WrittenStates}). */
+    static final int WRITTEN_STATES_KEPT = 4096;
 
     private final DeviceMonitor monitor;
     private final Duration goneAfter;
@@ -52,6 +61,7 @@ final class DeviceProcessor implements Processor<String, DetectedSample, String,
     private KeyValueStore<String, DeviceState> store;
     /** Event time (epoch ms) of the latest sample of each device in the store. */
     private final Map<String, Long> lastSampleOf = new HashMap<>();
+    private final WrittenStates written = new WrittenStates(WRITTEN_STATES_KEPT);
 
     DeviceProcessor(DeviceMonitor monitor, Duration goneAfter, HealthPublisher health) {
         this.monitor = monitor;
@@ -64,6 +74,7 @@ final class DeviceProcessor implements Processor<String, DetectedSample, String,
         this.context = context;
         this.store = context.getStateStore(DetectionTopology.DEVICE_STORE);
         lastSampleOf.clear();
+        written.clear();
         try (KeyValueIterator<String, DeviceState> all = store.all()) {
             all.forEachRemaining(entry -> lastSampleOf.put(entry.key, entry.value.lastSample().eventTime().toEpochMilli()));
         }
@@ -85,20 +96,18 @@ final class DeviceProcessor implements Processor<String, DetectedSample, String,
             throw new PoisonSampleException(record.value(), e);
         }
         String key = snapshot.key().asString();
-        Optional<DeviceState> prior = Optional.ofNullable(store.get(key));
+        Optional<DeviceState> prior = written.get(key).or(() -> Optional.ofNullable(store.get(key)));
         switch (monitor.step(prior, snapshot)) {
             case Outcome.Tracked tracked -> {
                 HealthPublisher.Decision published = health.decide(tracked.state(), snapshot);
-                store.put(key, published.state());
-                lastSampleOf.put(key, published.state().lastSample().eventTime().toEpochMilli());
+                put(key, published.state());
                 forwardAlerts(tracked.alerts());
                 published.publish().ifPresent(healthRecord ->
                         forward(key, new DetectorOutput.Health(Optional.of(healthRecord)), record.timestamp()));
                 tracked.featureReport().ifPresent(report -> forwardReport(report, record.timestamp()));
             }
             case Outcome.Gone gone -> {
-                store.delete(key);
-                lastSampleOf.remove(key);
+                delete(key);
                 forwardGone(key, gone, record.timestamp());
             }
             case Outcome.Ignored ignored -> LOG.debug("sample for {} ignored: {}", key, ignored.reason());
@@ -129,10 +138,31 @@ final class DeviceProcessor implements Processor<String, DetectedSample, String,
             SampleRef last = state.lastSample();
             Observation end = new Observation(new SampleRef(now, last.agentRunId(), last.agentSequence()),
                     "no sample since " + last.eventTime() + " (device gone for " + goneAfter + ")", Map.of(), Map.of());
-            store.delete(key);
-            lastSampleOf.remove(key);
+            delete(key);
             forwardGone(key, monitor.retire(state, end), streamTime);
         }
+    }
+
+    @Override
+    public void close() {
+        // init() empties it too; this frees the states while a revived task restores, which can take long.
+        written.clear();
+    }
+
+    private void put(String key, DeviceState state) {
+        // Forgotten first: should the put fail, the store, not a kept state, says what it holds.
+        written.forget(key);
+        store.put(key, state);
+        if (DeviceStateSerde.readsBackEqual(state)) {
+            written.wrote(key, state);
+        }
+        lastSampleOf.put(key, state.lastSample().eventTime().toEpochMilli());
+    }
+
+    private void delete(String key) {
+        written.forget(key);
+        store.delete(key);
+        lastSampleOf.remove(key);
     }
 
     private void forwardGone(String key, Outcome.Gone gone, long timestamp) {

@@ -7,16 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.virtiofleet.avro.AlertKind;
+import dev.virtiofleet.streams.alerts.AlertKey;
+import dev.virtiofleet.streams.alerts.Observation;
 import dev.virtiofleet.streams.config.DetectionConfig;
 import dev.virtiofleet.streams.detect.DeviceMonitor;
 import dev.virtiofleet.streams.detect.DeviceState;
 import dev.virtiofleet.streams.detect.Outcome;
 import dev.virtiofleet.streams.detect.PublishedHealth;
+import dev.virtiofleet.streams.observe.DeviceIdentity;
 import dev.virtiofleet.streams.observe.InvalidSampleException;
+import dev.virtiofleet.streams.observe.SampleRef;
 import dev.virtiofleet.streams.observe.SnapshotReader;
 import dev.virtiofleet.streams.testing.Samples;
 import dev.virtiofleet.streams.detect.QueueMark;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -39,6 +45,40 @@ class DeviceStateSerdeTest {
         assertEquals(firing, serde.deserializer().deserialize("t", bytes));
         DeviceState published = firing.withHealthPublished(new PublishedHealth(-42L, Samples.T0.plusSeconds(30)));
         assertEquals(published, serde.deserializer().deserialize("t", serde.serializer().serialize("t", published)));
+    }
+
+    @Test
+    void saysWhichStatesReadBackEqual() throws InvalidSampleException {
+        DeviceMonitor monitor = new DeviceMonitor(DetectionConfig.defaults());
+        Optional<DeviceState> state = Optional.empty();
+        for (var sample : Samples.repeated(Samples.of(HUNG, BLK, false), 0, 4)) {
+            state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(Samples.detected(sample)))).state());
+            assertReadsBack(state.get(), true);
+        }
+        DeviceState s = state.orElseThrow().withHealthPublished(new PublishedHealth(3, Samples.T0.plusSeconds(30)));
+        assertReadsBack(s, true);
+        var id = s.identity();
+        assertReadsBack(new DeviceState(new DeviceIdentity(id.key(), id.vmName(), id.vmUuid(), id.deviceName(), Optional.of(-2), id.group()),
+                s.epoch(), s.lastSample(), s.vmRunning(), s.driverOk(), s.numVqs(), s.hostFeaturesDigest(), s.queues(), s.pending(),
+                s.episodes(), s.healthPublished()), false);
+        var ref = s.lastSample();
+        assertReadsBack(new DeviceState(id, s.epoch(), new SampleRef(ref.eventTime().plusNanos(1), ref.agentRunId(), ref.agentSequence()),
+                s.vmRunning(), s.driverOk(), s.numVqs(), s.hostFeaturesDigest(), s.queues(), s.pending(), s.episodes(),
+                s.healthPublished()), false);
+        var pending = s.pending().values().iterator().next();
+        assertReadsBack(new DeviceState(id, s.epoch(), ref, s.vmRunning(), s.driverOk(), s.numVqs(), s.hostFeaturesDigest(), s.queues(),
+                Map.of(AlertKey.queue(AlertKind.QUEUE_STALLED, -1), pending), s.episodes(), s.healthPublished()), false);
+        var episode = s.episodes().values().iterator().next();
+        assertReadsBack(new DeviceState(id, s.epoch(), ref, s.vmRunning(), s.driverOk(), s.numVqs(), s.hostFeaturesDigest(), s.queues(),
+                s.pending(), Map.of(AlertKey.device(AlertKind.DEVICE_BROKEN), episode.clearingSince(new Observation(
+                        new SampleRef(ref.eventTime().plusNanos(5), "run", 1), "clearing", Map.of(), Map.of()))),
+                s.healthPublished()), false);
+    }
+
+    private void assertReadsBack(DeviceState state, boolean equal) {
+        DeviceState read = serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
+        assertEquals(equal, state.equals(read), () -> "read back: " + read);
+        assertEquals(equal, DeviceStateSerde.readsBackEqual(state));
     }
 
     @Test
