@@ -7,6 +7,9 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +20,12 @@ import org.slf4j.LoggerFactory;
  * it does per reply is short (frame, scan, complete a future) and bounded by {@code
  * qmp.max-line-bytes}, so a slow or hostile monitor cannot hold it: a monitor that does not answer
  * costs no thread at all.
+ *
+ * <p>It also keeps the commands' deadlines, on a coarse tick: every {@link #TICK_MILLIS} ms it asks
+ * each connection to time out what is overdue. A timer per batch, on a thread of its own, had to be
+ * woken for every batch sent (its queue is empty between them) and once more when the cancelled
+ * batch's time came; at 500 VMs that was a few hundred thread wake-ups a second for a deadline
+ * that almost never passes. A deadline is thus kept to within a tick, never early.
  */
 final class QmpReactor {
     private static final Logger LOG = LoggerFactory.getLogger(QmpReactor.class);
@@ -30,13 +39,21 @@ final class QmpReactor {
         /** Writes what it could not write before. */
         void writable();
 
+        /** Times out what was due by {@code nowNanos} ({@link System#nanoTime}). */
+        void tick(long nowNanos);
+
         /** A bug met while serving this peer: it should close, the reactor goes on with the others. */
         void failed(RuntimeException bug);
     }
 
+    static final long TICK_MILLIS = 20;
+
     private final Selector selector;
     /** Reads land here first: one buffer for all connections, since only this thread reads. */
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(64 * 1024);
+    /** The keys of the connections served, for the tick; the selector's own key set is not safe to walk while others register. */
+    private final Set<SelectionKey> served = ConcurrentHashMap.newKeySet();
+    private long nextTickNanos = System.nanoTime();
 
     private QmpReactor() {
         try {
@@ -55,6 +72,7 @@ final class QmpReactor {
     SelectionKey register(SocketChannel channel, Peer peer) throws IOException {
         channel.configureBlocking(false);
         SelectionKey key = channel.register(selector, SelectionKey.OP_READ, peer);
+        served.add(key);
         selector.wakeup();
         return key;
     }
@@ -81,10 +99,31 @@ final class QmpReactor {
     private void loop() {
         while (true) {
             try {
-                selector.select(this::serve);
+                selector.select(this::serve, TICK_MILLIS);
+                long now = System.nanoTime();
+                if (now - nextTickNanos >= 0) {
+                    nextTickNanos = now + TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
+                    tick(now);
+                }
             } catch (IOException | RuntimeException e) {
                 // Only a bug or a broken selector gets here; giving up would silence every VM.
                 LOG.error("selector of the QMP connections failed; going on", e);
+            }
+        }
+    }
+
+    private void tick(long now) {
+        for (SelectionKey key : served) {
+            if (!key.isValid()) {
+                // Closed: closing settled every command it had in flight.
+                served.remove(key);
+                continue;
+            }
+            Peer peer = (Peer) key.attachment();
+            try {
+                peer.tick(now);
+            } catch (RuntimeException e) {
+                peer.failed(e);
             }
         }
     }
