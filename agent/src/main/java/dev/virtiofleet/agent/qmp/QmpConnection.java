@@ -216,6 +216,7 @@ public final class QmpConnection implements AutoCloseable {
         }
         // One deadline for the batch, not one per command: it times out whichever of them is still waiting.
         deadlines.add(new Due(ids, commands, deadline, System.nanoTime() + deadline.toNanos()));
+        reactor.watchDeadlines(key);
         String closed = closeReason.get();
         if (closed != null) {
             for (long id : ids) {
@@ -228,8 +229,8 @@ public final class QmpConnection implements AutoCloseable {
     /** A batch's deadline: when {@code dueNanos} ({@link System#nanoTime}) passes, what is still waiting times out. */
     private record Due(long[] ids, List<QmpCommand> commands, Duration deadline, long dueNanos) {}
 
-    /** Times out the batches due by {@code now} and forgets the answered ones; on the reactor's tick. */
-    private void timeOutDue(long now) {
+    /** Times out the batches due by {@code now} and forgets the answered ones; on the reactor's tick. Whether any is left. */
+    private boolean timeOutDue(long now) {
         for (Iterator<Due> it = deadlines.iterator(); it.hasNext(); ) {
             Due due = it.next();
             if (now - due.dueNanos() >= 0) {
@@ -239,6 +240,7 @@ public final class QmpConnection implements AutoCloseable {
                 it.remove();
             }
         }
+        return !deadlines.isEmpty();
     }
 
     private void timeOut(Due due) {
@@ -354,8 +356,13 @@ public final class QmpConnection implements AutoCloseable {
         }
 
         @Override
-        public void tick(long nowNanos) {
-            timeOutDue(nowNanos);
+        public boolean tick(long nowNanos) {
+            return timeOutDue(nowNanos);
+        }
+
+        @Override
+        public boolean hasDeadlines() {
+            return !deadlines.isEmpty();
         }
 
         @Override

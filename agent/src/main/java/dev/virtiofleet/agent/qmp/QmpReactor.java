@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * costs no thread at all.
  *
  * <p>It also keeps the commands' deadlines, on a coarse tick: every {@link #TICK_MILLIS} ms it asks
- * each connection to time out what is overdue. A timer per batch, on a thread of its own, had to be
+ * each connection with commands in flight to time out what is overdue. A timer per batch, on a thread of its own, had to be
  * woken for every batch sent (its queue is empty between them) and once more when the cancelled
  * batch's time came; at 500 VMs that was a few hundred thread wake-ups a second for a deadline
  * that almost never passes. A deadline is thus kept to within a tick, never early.
@@ -39,20 +39,23 @@ final class QmpReactor {
         /** Writes what it could not write before. */
         void writable();
 
-        /** Times out what was due by {@code nowNanos} ({@link System#nanoTime}). */
-        void tick(long nowNanos);
+        /** Times out what was due by {@code nowNanos} ({@link System#nanoTime}); whether deadlines are still pending. */
+        boolean tick(long nowNanos);
+
+        /** Whether any deadline is pending. */
+        boolean hasDeadlines();
 
         /** A bug met while serving this peer: it should close, the reactor goes on with the others. */
         void failed(RuntimeException bug);
     }
 
-    static final long TICK_MILLIS = 20;
+    static final long TICK_MILLIS = 50;
 
     private final Selector selector;
     /** Reads land here first: one buffer for all connections, since only this thread reads. */
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(64 * 1024);
-    /** The keys of the connections served, for the tick; the selector's own key set is not safe to walk while others register. */
-    private final Set<SelectionKey> served = ConcurrentHashMap.newKeySet();
+    /** The connections with deadlines pending, so that a tick looks at those only. */
+    private final Set<SelectionKey> withDeadlines = ConcurrentHashMap.newKeySet();
     private long nextTickNanos = System.nanoTime();
 
     private QmpReactor() {
@@ -72,9 +75,13 @@ final class QmpReactor {
     SelectionKey register(SocketChannel channel, Peer peer) throws IOException {
         channel.configureBlocking(false);
         SelectionKey key = channel.register(selector, SelectionKey.OP_READ, peer);
-        served.add(key);
         selector.wakeup();
         return key;
+    }
+
+    /** Makes the tick look at this connection until its {@link Peer#tick} says nothing is pending; any thread may call it, after adding the deadline. */
+    void watchDeadlines(SelectionKey key) {
+        withDeadlines.add(key);
     }
 
     /** Asks for {@link Peer#writable} once the channel can take more; any thread may call it. */
@@ -113,15 +120,16 @@ final class QmpReactor {
     }
 
     private void tick(long now) {
-        for (SelectionKey key : served) {
-            if (!key.isValid()) {
-                // Closed: closing settled every command it had in flight.
-                served.remove(key);
-                continue;
-            }
+        for (SelectionKey key : withDeadlines) {
             Peer peer = (Peer) key.attachment();
             try {
-                peer.tick(now);
+                if (!peer.tick(now)) {
+                    withDeadlines.remove(key);
+                    // A deadline added after the tick looked and before the removal would go unwatched.
+                    if (peer.hasDeadlines()) {
+                        withDeadlines.add(key);
+                    }
+                }
             } catch (RuntimeException e) {
                 peer.failed(e);
             }
