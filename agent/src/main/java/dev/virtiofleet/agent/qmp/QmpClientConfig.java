@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param handshakeTimeout how long greeting plus {@code qmp_capabilities} may take ({@code
  *     qmp.handshake-timeout}, default 5 s)
  * @param commandDeadline how long one command may wait for its answer ({@code qmp.command-deadline},
- *     default 5 s); a monitor that never answers costs this, once per command in flight
+ *     default 5 s, kept to within {@value QmpReactor#TICK_MILLIS} ms); a monitor that never answers
+ *     costs this, once per command in flight
  * @param maxLineBytes the longest message accepted from a monitor ({@code qmp.max-line-bytes},
  *     default 1 MiB, 4 KiB..64 MiB); a longer line closes the connection. The largest real reply
  *     (x-query-virtio-status of a device with many features) is a few KiB.

@@ -16,15 +16,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,12 +57,6 @@ public final class QmpConnection implements AutoCloseable {
             .build();
 
     private static final String CLOSED_BY_AGENT = "closed by the agent";
-    /**
-     * One timer thread for every connection's deadlines. A batch answered in time cancels its timer
-     * (and removes it from the queue), so the thread wakes only for a batch that really timed out:
-     * on a 500-VM host the batches are answered some 150 times a second.
-     */
-    private static final ScheduledThreadPoolExecutor DEADLINES = deadlineTimer();
 
     private final QmpEndpoint endpoint;
     private final QmpClientConfig config;
@@ -78,6 +74,8 @@ public final class QmpConnection implements AutoCloseable {
     private final BoundedLineReader lines;
     private final AtomicLong lastId = new AtomicLong();
     private final AtomicLong writtenUpTo = new AtomicLong();
+    /** Batches whose deadline has not passed, or passed since the reactor's last tick; the tick removes answered ones. */
+    private final Queue<Due> deadlines = new ConcurrentLinkedQueue<>();
     private final AtomicReference<String> closeReason = new AtomicReference<>();
     private final CompletableFuture<QmpGreeting> greeting = new CompletableFuture<>();
     private final QmpReactor reactor = QmpReactor.shared();
@@ -216,14 +214,9 @@ public final class QmpConnection implements AutoCloseable {
             unwritten.add(new Outgoing(ids[ids.length - 1], ByteBuffer.wrap(lines.toByteArray())));
             writeWhatFits();
         }
-        // One timer for the batch, not one per command: it times out whichever of them is still waiting.
-        ScheduledFuture<?> timer = DEADLINES.schedule(() -> timeOut(ids, commands, deadline), deadline.toNanos(), TimeUnit.NANOSECONDS);
-        // QEMU answers in order, so once the last is settled the others normally are too.
-        outcomes.getLast().whenComplete((outcome, never) -> {
-            if (outcomes.stream().allMatch(CompletableFuture::isDone)) {
-                timer.cancel(false);
-            }
-        });
+        // One deadline for the batch, not one per command: it times out whichever of them is still waiting.
+        deadlines.add(new Due(ids, commands, deadline, System.nanoTime() + deadline.toNanos()));
+        reactor.watchDeadlines(key);
         String closed = closeReason.get();
         if (closed != null) {
             for (long id : ids) {
@@ -233,18 +226,29 @@ public final class QmpConnection implements AutoCloseable {
         return outcomes;
     }
 
-    private static ScheduledThreadPoolExecutor deadlineTimer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
-                Thread.ofPlatform().name("qmp-deadlines").daemon().factory());
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
+    /** A batch's deadline: when {@code dueNanos} ({@link System#nanoTime}) passes, what is still waiting times out. */
+    private record Due(long[] ids, List<QmpCommand> commands, Duration deadline, long dueNanos) {}
+
+    /** Times out the batches due by {@code now} and forgets the answered ones; on the reactor's tick. Whether any is left. */
+    private boolean timeOutDue(long now) {
+        for (Iterator<Due> it = deadlines.iterator(); it.hasNext(); ) {
+            Due due = it.next();
+            if (now - due.dueNanos() >= 0) {
+                it.remove();
+                timeOut(due);
+            } else if (Arrays.stream(due.ids()).noneMatch(pending::containsKey)) {
+                it.remove();
+            }
+        }
+        return !deadlines.isEmpty();
     }
 
-    private void timeOut(long[] ids, List<QmpCommand> commands, Duration deadline) {
-        for (int i = 0; i < ids.length; i++) {
-            if (settle(ids[i], new QmpOutcome.Timeout(deadline)) && ids[i] > writtenUpTo.get()) {
-                closeWith("monitor stopped reading: command " + ids[i] + " (" + commands.get(i).execute()
-                        + ") could not be written within its deadline of " + deadline);
+    private void timeOut(Due due) {
+        for (int i = 0; i < due.ids().length; i++) {
+            long id = due.ids()[i];
+            if (settle(id, new QmpOutcome.Timeout(due.deadline())) && id > writtenUpTo.get()) {
+                closeWith("monitor stopped reading: command " + id + " (" + due.commands().get(i).execute()
+                        + ") could not be written within its deadline of " + due.deadline());
             }
         }
     }
@@ -286,7 +290,7 @@ public final class QmpConnection implements AutoCloseable {
 
     /** Commands sent and not yet answered, timed out or lost. */
     public int inFlight() {
-        // Whoever completes a command's future (reply, timer, close) first takes it out of the map.
+        // Whoever completes a command's future (reply, deadline, close) first takes it out of the map.
         return pending.size();
     }
 
@@ -349,6 +353,16 @@ public final class QmpConnection implements AutoCloseable {
             synchronized (writeLock) {
                 writeWhatFits();
             }
+        }
+
+        @Override
+        public boolean tick(long nowNanos) {
+            return timeOutDue(nowNanos);
+        }
+
+        @Override
+        public boolean hasDeadlines() {
+            return !deadlines.isEmpty();
         }
 
         @Override

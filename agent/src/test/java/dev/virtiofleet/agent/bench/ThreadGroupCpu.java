@@ -60,10 +60,7 @@ final class ThreadGroupCpu {
             return "virtual threads (polling)";
         }
         if (threadName.equals("qmp-io")) {
-            return "QMP reactor (reads, replies)";
-        }
-        if (threadName.equals("qmp-deadlines")) {
-            return "QMP deadline timer";
+            return "QMP reactor (reads, replies, deadlines)";
         }
         if (threadName.startsWith("kafka-producer")) {
             return "Kafka producer I/O";

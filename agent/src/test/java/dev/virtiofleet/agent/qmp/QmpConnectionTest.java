@@ -252,6 +252,21 @@ class QmpConnectionTest {
     }
 
     @Test
+    void aDeadlineIsNeverCutShortAndEndsSoonAfterItPasses() throws Exception {
+        try (TestQmpServer server = TestQmpServer.unix(QmpScripts.neverAnswers());
+                QmpConnection connection = QmpConnection.open(server.endpoint(), CONFIG, e -> {})) {
+            long sent = System.nanoTime();
+            CompletableFuture<QmpOutcome> future = connection.send(QmpCommand.of(ReadOnlyCommands.QUERY_STATUS), SHORT);
+            CompletableFuture<Long> endedAt = future.thenApply(outcome -> System.nanoTime());
+            assertEquals(new QmpOutcome.Timeout(SHORT), outcome(future));
+            Duration waited = Duration.ofNanos(endedAt.get() - sent);
+            assertTrue(waited.compareTo(SHORT) >= 0, "timed out after " + waited + ", before its deadline of " + SHORT);
+            // The deadlines are checked on a tick of the reactor; a loaded machine may add some scheduling delay.
+            assertTrue(waited.compareTo(SHORT.plusSeconds(2)) < 0, "timed out only after " + waited);
+        }
+    }
+
+    @Test
     void aMonitorThatStopsReadingIsCutOffInsteadOfQueueingCommandsForever() throws Exception {
         TestQmpServer.Session deaf = client -> {
             client.handshake();
