@@ -22,6 +22,8 @@ import dev.virtiofleet.streams.observe.SnapshotReader;
 import dev.virtiofleet.streams.testing.Samples;
 import dev.virtiofleet.streams.detect.QueueMark;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
@@ -30,14 +32,21 @@ import org.junit.jupiter.api.Test;
 class DeviceStateSerdeTest {
     private final org.apache.kafka.common.serialization.Serde<DeviceState> serde = DeviceStateSerde.create();
 
-    @Test
-    void aStateWithPendingClocksAndAFiringEpisodeRoundTrips() throws InvalidSampleException {
+    /** The states a device monitor goes through over four polls of a hung virtio-blk, the last with a firing episode. */
+    private static List<DeviceState> statesOfAHungDisk() throws InvalidSampleException {
         DeviceMonitor monitor = new DeviceMonitor(DetectionConfig.defaults());
+        List<DeviceState> states = new ArrayList<>();
         Optional<DeviceState> state = Optional.empty();
         for (var sample : Samples.repeated(Samples.of(HUNG, BLK, false), 0, 4)) {
             state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(Samples.detected(sample)))).state());
+            states.add(state.get());
         }
-        DeviceState firing = state.orElseThrow();
+        return states;
+    }
+
+    @Test
+    void aStateWithPendingClocksAndAFiringEpisodeRoundTrips() throws InvalidSampleException {
+        DeviceState firing = statesOfAHungDisk().getLast();
         assertFalse(firing.episodes().isEmpty());
         assertFalse(firing.pending().isEmpty());
 
@@ -49,13 +58,9 @@ class DeviceStateSerdeTest {
 
     @Test
     void saysWhichStatesReadBackEqual() throws InvalidSampleException {
-        DeviceMonitor monitor = new DeviceMonitor(DetectionConfig.defaults());
-        Optional<DeviceState> state = Optional.empty();
-        for (var sample : Samples.repeated(Samples.of(HUNG, BLK, false), 0, 4)) {
-            state = Optional.of(((Outcome.Tracked) monitor.step(state, SnapshotReader.read(Samples.detected(sample)))).state());
-            assertReadsBack(state.get(), true);
-        }
-        DeviceState s = state.orElseThrow().withHealthPublished(new PublishedHealth(3, Samples.T0.plusSeconds(30)));
+        List<DeviceState> states = statesOfAHungDisk();
+        states.forEach(state -> assertReadsBack(state, true));
+        DeviceState s = states.getLast().withHealthPublished(new PublishedHealth(3, Samples.T0.plusSeconds(30)));
         assertReadsBack(s, true);
         var id = s.identity();
         assertReadsBack(new DeviceState(new DeviceIdentity(id.key(), id.vmName(), id.vmUuid(), id.deviceName(), Optional.of(-2), id.group()),
