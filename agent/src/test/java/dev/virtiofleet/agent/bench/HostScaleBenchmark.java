@@ -15,7 +15,6 @@ import java.lang.management.MemoryType;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -62,7 +60,7 @@ public final class HostScaleBenchmark {
             default -> throw new IllegalArgumentException("sides must be both or agent, got " + args[5]);
         };
         System.out.printf("host scale: %d simulated VMs, %d cycles of %s after %d warm-up sweeps, agent at poll.census-every %d "
-                + "(the floor sends full sweeps); start: %s%n", vms, cycles, interval, warmUpSweeps, censusEvery, BenchMachine.load());
+                + "(the floors send full sweeps, then as many commands as the agent did); start: %s%n", vms, cycles, interval, warmUpSweeps, censusEvery, BenchMachine.load());
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "vf-scale");
         Process host = startHost(dir, vms);
         try {
@@ -74,15 +72,23 @@ public final class HostScaleBenchmark {
             Figures agent = measureAgent(dir, bootstrap, vms, cycles, interval, censusEvery, warmUpSweeps);
             System.out.printf("agent: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
                     agent.cpuPercent(), agent.cpuSeconds(), agent.wallSeconds(), agent.commands());
-            Optional<Figures> floor = withFloor ? Optional.of(measureFloor(dir, vms, cycles, interval, warmUpSweeps)) : Optional.empty();
-            floor.ifPresent(f -> {
-                System.out.printf("floor: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered%n",
-                        f.cpuPercent(), f.cpuSeconds(), f.wallSeconds(), f.commands());
-                System.out.printf("agent / floor CPU: %.2f%n", agent.cpuPercent() / f.cpuPercent());
-            });
-            System.out.println("CPU by thread group, % of one core (agent" + (floor.isPresent() ? " | floor):" : "):"));
+            List<Figures> floors = new ArrayList<>();
+            if (withFloor) {
+                List<String> commands = SweepCostBenchmark.sweepCommands(new QmpEndpoint.UnixSocket(dir.resolve("sockets/vm-0.qmp")));
+                floors.add(measureFloor(dir, vms, cycles, interval, warmUpSweeps, new FloorSweeps(commands, 1, commands.size())));
+                FloorSweeps agentsCount = FloorSweeps.likeTheAgent(commands, censusEvery, (double) agent.commands() / (vms * (long) cycles));
+                if (agentsCount.betweenCensuses() < commands.size()) {
+                    floors.add(measureFloor(dir, vms, cycles, interval, warmUpSweeps, agentsCount));
+                }
+            }
+            for (Figures f : floors) {
+                System.out.printf("floor, %s: %.2f %% of one core (%.1f s CPU over %.1f s), %d commands answered; agent / floor CPU: %.2f%n",
+                        f.label(), f.cpuPercent(), f.cpuSeconds(), f.wallSeconds(), f.commands(), agent.cpuPercent() / f.cpuPercent());
+            }
+            System.out.println("CPU by thread group, % of one core (agent" + " | floor".repeat(floors.size()) + "):");
             agent.byThreadGroup().forEach((group, seconds) -> System.out.printf("  %-32s %6.2f%s%n", group, 100 * seconds / agent.wallSeconds(),
-                    floor.map(f -> " | %6.2f".formatted(100 * f.byThreadGroup().getOrDefault(group, 0.0) / f.wallSeconds())).orElse("")));
+                    floors.stream().map(f -> " | %6.2f".formatted(100 * f.byThreadGroup().getOrDefault(group, 0.0) / f.wallSeconds()))
+                            .reduce("", String::concat)));
             System.out.printf("agent heap: %.0f MiB used after GC, %.0f MiB peak during the cycles, max heap %.0f MiB (goals: CPU <= 5 %%, heap <= 256 MiB)%n",
                     agent.heapAfterGcMiB(), agent.heapPeakMiB(), Runtime.getRuntime().maxMemory() / 1048576.0);
             System.out.println("(peak: the sum of the heap pools' peaks, an upper bound; how high it goes depends on how lazily the GC collects under the max heap)");
@@ -100,7 +106,7 @@ public final class HostScaleBenchmark {
         }
     }
 
-    private record Figures(double cpuSeconds, double wallSeconds, long commands, double heapAfterGcMiB, double heapPeakMiB,
+    private record Figures(String label, double cpuSeconds, double wallSeconds, long commands, double heapAfterGcMiB, double heapPeakMiB,
             Map<String, Double> byThreadGroup) {
         double cpuPercent() {
             return 100 * cpuSeconds / wallSeconds;
@@ -165,7 +171,7 @@ public final class HostScaleBenchmark {
             long sampled = agent.vms().stream().filter(vm -> vm.sampledSweeps() >= warmUpSweeps + cycles - 1).count();
             System.out.printf("agent: %d of %d VMs swept every cycle; %d samples delivered, %d buffered, %d spooled%n", sampled, vms,
                     agent.publisherStats().delivered(), agent.publisherStats().buffered(), agent.publisherStats().spooled());
-            return new Figures(cpu / 1e9, wall / 1e9, answered, afterGc, peak, threads);
+            return new Figures("agent", cpu / 1e9, wall / 1e9, answered, afterGc, peak, threads);
         }
     }
 
@@ -190,18 +196,46 @@ public final class HostScaleBenchmark {
     }
 
     /**
+     * What a floor client sends: the full sweep's commands (pipelined, in one write) on every
+     * {@code censusEvery}-th sweep of its VM and only the first {@code betweenCensuses} of them on
+     * the others. {@code (commands, 1, all)} is the full sweep every time.
+     */
+    private record FloorSweeps(List<String> commands, int censusEvery, int betweenCensuses) {
+        /** As many commands per sweep as the agent answered on average, in the agent's census rhythm. */
+        static FloorSweeps likeTheAgent(List<String> commands, int censusEvery, double agentsPerSweep) {
+            if (censusEvery <= 1) {
+                return new FloorSweeps(commands, 1, commands.size());
+            }
+            long between = Math.round((agentsPerSweep * censusEvery - commands.size()) / (censusEvery - 1));
+            return new FloorSweeps(commands, censusEvery, (int) Math.clamp(between, 1, commands.size()));
+        }
+
+        String label() {
+            return censusEvery == 1 ? "full sweeps (%d commands)".formatted(commands.size())
+                    : "the agent's command count (%d every %d-th sweep, the first %d otherwise)".formatted(commands.size(), censusEvery,
+                            betweenCensuses);
+        }
+    }
+
+    /**
      * The floor: per VM a lasting connection and its own random phase in the interval, as the agent
      * spreads its VMs; each cycle the sweep's commands go out in one write and the reply lines are
-     * counted. No JSON is parsed, nothing is decoded, encoded or published.
+     * counted as newline bytes. No JSON is parsed, no text decoded, nothing encoded or published.
      */
-    private static Figures measureFloor(Path dir, int vms, int cycles, Duration interval, int warmUpSweeps) throws Exception {
-        List<String> commands = SweepCostBenchmark.sweepCommands(new QmpEndpoint.UnixSocket(dir.resolve("sockets/vm-0.qmp")));
+    private static Figures measureFloor(Path dir, int vms, int cycles, Duration interval, int warmUpSweeps, FloorSweeps sweeps)
+            throws Exception {
         StringBuilder batch = new StringBuilder();
-        for (int i = 0; i < commands.size(); i++) {
-            String command = commands.get(i);
+        for (int i = 0; i < sweeps.commands().size(); i++) {
+            String command = sweeps.commands().get(i);
             batch.append(command, 0, command.length() - 1).append(", \"id\": ").append(i).append("}\n");
         }
         byte[] lines = batch.toString().getBytes(StandardCharsets.UTF_8);
+        int prefix = 0;
+        for (int seen = 0; seen < sweeps.betweenCensuses(); prefix++) {
+            seen += lines[prefix] == '\n' ? 1 : 0;
+        }
+        ByteBuffer census = ByteBuffer.wrap(lines).asReadOnlyBuffer();
+        ByteBuffer between = ByteBuffer.wrap(lines, 0, prefix).slice().asReadOnlyBuffer();
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         AtomicLong answered = new AtomicLong();
         List<Thread> clients = new ArrayList<>();
@@ -212,8 +246,8 @@ public final class HostScaleBenchmark {
         for (int v = 0; v < vms; v++) {
             Path socket = dir.resolve("sockets/vm-" + v + ".qmp");
             long phase = (long) (ThreadLocalRandom.current().nextDouble() * interval.toNanos());
-            clients.add(Thread.ofVirtual().start(() -> floorClient(socket, lines, commands.size(), start + phase, interval, end,
-                    warmUpEnd, answered, counting)));
+            clients.add(Thread.ofVirtual().start(() -> floorClient(socket, sweeps, census.duplicate(), between.duplicate(), start + phase,
+                    interval, end, warmUpEnd, answered, counting)));
         }
         long sleep = warmUpEnd - System.nanoTime();
         Thread.sleep(Math.max(0, sleep / 1_000_000));
@@ -227,37 +261,33 @@ public final class HostScaleBenchmark {
         for (Thread client : clients) {
             client.join();
         }
-        System.out.printf("floor: %d commands per sweep, %d sweeps in the counted cycles%n", commands.size(), counting.get());
-        return new Figures(cpu / 1e9, wall / 1e9, answered.get(), 0, 0, threads);
+        System.out.printf("floor, %s: %d sweeps in the counted cycles%n", sweeps.label(), counting.get());
+        return new Figures(sweeps.label(), cpu / 1e9, wall / 1e9, answered.get(), 0, 0, threads);
     }
 
-    private static void floorClient(Path socket, byte[] lines, int replies, long first, Duration interval, long end, long countFrom,
-            AtomicLong answered, AtomicLong sweeps) {
+    private static void floorClient(Path socket, FloorSweeps sweeps, ByteBuffer census, ByteBuffer between, long first, Duration interval,
+            long end, long countFrom, AtomicLong answered, AtomicLong counted) {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8), 1 << 16);
-            in.readLine();
-            write(channel, "{\"execute\": \"qmp_capabilities\"}\n".getBytes(StandardCharsets.UTF_8));
-            in.readLine();
-            for (long next = first; next < end; next += interval.toNanos()) {
+            ByteBuffer in = ByteBuffer.allocateDirect(1 << 16);
+            awaitLines(channel, in, 1);
+            write(channel, ByteBuffer.wrap("{\"execute\": \"qmp_capabilities\"}\n".getBytes(StandardCharsets.UTF_8)));
+            awaitLines(channel, in, 1);
+            long sweep = 0;
+            for (long next = first; next < end; next += interval.toNanos(), sweep++) {
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 }
-                write(channel, lines);
-                int seen = 0;
-                while (seen < replies) {
-                    String line = in.readLine();
-                    if (line == null) {
-                        return;
-                    }
-                    if (line.contains("\"id\"")) {
-                        seen++;
-                    }
+                boolean isCensus = sweep % sweeps.censusEvery() == 0;
+                write(channel, (isCensus ? census : between).rewind());
+                int replies = isCensus ? sweeps.commands().size() : sweeps.betweenCensuses();
+                if (!awaitLines(channel, in, replies)) {
+                    return;
                 }
                 if (next >= countFrom) {
                     answered.addAndGet(replies);
-                    sweeps.incrementAndGet();
+                    counted.incrementAndGet();
                 }
             }
         } catch (IOException e) {
@@ -267,8 +297,22 @@ public final class HostScaleBenchmark {
         }
     }
 
-    private static void write(SocketChannel channel, byte[] bytes) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    /** Reads until {@code lines} newlines have come (replies are one line each); false at end of stream. */
+    private static boolean awaitLines(SocketChannel channel, ByteBuffer in, int lines) throws IOException {
+        int seen = 0;
+        while (seen < lines) {
+            in.clear();
+            if (channel.read(in) < 0) {
+                return false;
+            }
+            for (int i = 0; i < in.position(); i++) {
+                seen += in.get(i) == '\n' ? 1 : 0;
+            }
+        }
+        return true;
+    }
+
+    private static void write(SocketChannel channel, ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
             channel.write(buffer);
         }
