@@ -77,6 +77,10 @@ public final class HostScaleBenchmark {
                 List<String> commands = SweepCostBenchmark.sweepCommands(new QmpEndpoint.UnixSocket(dir.resolve("sockets/vm-0.qmp")));
                 floors.add(measureFloor(dir, vms, cycles, interval, warmUpSweeps, new FloorSweeps(commands, 1, commands.size())));
                 FloorSweeps agentsCount = FloorSweeps.likeTheAgent(commands, censusEvery, (double) agent.commands() / (vms * (long) cycles));
+                if (cycles % censusEvery != 0) {
+                    System.out.printf("note: %d cycles are not a multiple of census-every %d, so the agent's census sweeps in them are "
+                            + "not its usual share and the second floor's command count is only approximate%n", cycles, censusEvery);
+                }
                 if (agentsCount.betweenCensuses() < commands.size()) {
                     floors.add(measureFloor(dir, vms, cycles, interval, warmUpSweeps, agentsCount));
                 }
@@ -297,7 +301,7 @@ public final class HostScaleBenchmark {
         }
     }
 
-    /** Reads until {@code lines} newlines have come (replies are one line each); false at end of stream. */
+    /** Reads until {@code lines} newlines have come (replies are one line each; the simulated VMs send no events here); false at end of stream. */
     private static boolean awaitLines(SocketChannel channel, ByteBuffer in, int lines) throws IOException {
         int seen = 0;
         while (seen < lines) {
