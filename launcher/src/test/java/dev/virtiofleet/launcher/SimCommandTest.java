@@ -21,7 +21,10 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,14 +57,17 @@ class SimCommandTest {
     @TempDir
     Path files;
     private Path sockets;
+    private ExecutorService commands;
 
     @BeforeEach
     void createSocketDir() throws IOException {
         sockets = Files.createTempDirectory(Path.of("/tmp"), "simcmd");
+        commands = Executors.newCachedThreadPool();
     }
 
     @AfterEach
     void deleteSocketDir() throws IOException {
+        commands.close();
         try (Stream<Path> paths = Files.walk(sockets)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
@@ -72,28 +78,27 @@ class SimCommandTest {
     @Test
     void growsTheScenarioAnswersQmpOnEveryHostAndReportsFaults() throws Exception {
         Path scenario = Files.writeString(files.resolve("stall.yaml"), SCENARIO);
-        CompletableFuture<CommandRun> running = CompletableFuture.supplyAsync(() -> CommandRun.of("sim",
-                "--scenario", scenario.toString(), "--vms", "7", "--hosts", "3", "--seed", "11",
-                "--socket-dir", sockets.toString(), "--duration", "3s"));
+        RunningSim running = start(sockets, "--scenario", scenario.toString(), "--vms", "7", "--hosts", "3",
+                "--seed", "11", "--duration", "5s");
 
         Path first = sockets.resolve("hv-a/db-0.qmp");
-        awaitSockets(7);
-        JsonNode uuid = ask(first, "query-uuid");
+        awaitSockets(sockets, 7);
+        JsonNode uuid = running.ask(first, "query-uuid");
         assertTrue(uuid.path("return").path("UUID").asText().matches("[0-9a-f-]{36}"), uuid.toString());
-        List<Path> all = socketFiles();
+        List<Path> all = socketFiles(sockets);
         for (Path socket : all) {
-            JsonNode name = ask(socket, "query-name");
+            JsonNode name = running.ask(socket, "query-name");
             assertEquals(socket.getFileName().toString().replace(".qmp", ""), name.path("return").path("name").asText());
         }
         assertEquals(List.of("host-0001", "host-0002", "hv-a"),
                 all.stream().map(p -> p.getParent().getFileName().toString()).distinct().sorted().toList());
 
-        CommandRun run = running.get(30, TimeUnit.SECONDS);
+        CommandRun run = running.end();
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("host hv-a: 3 VMs, sockets " + sockets.resolve("hv-a").toAbsolutePath()), run.out());
         assertTrue(run.out().contains("7 VMs on 3 hosts"), run.out());
         assertTrue(run.out().contains("sim: at 0.3s inject backend-hang hv-a/db-1/blk0/0"), run.out());
-        assertEquals(List.of(), socketFiles(), "sockets are removed at the end");
+        assertEquals(List.of(), socketFiles(sockets), "sockets are removed at the end");
     }
 
     @Test
@@ -113,11 +118,19 @@ class SimCommandTest {
 
     @Test
     void theSameSeedGivesTheSameFleet() throws Exception {
-        String a = uuidOfFirstCopy("5");
-        String b = uuidOfFirstCopy("5");
-        String c = uuidOfFirstCopy("6");
-        assertEquals(a, b);
-        assertTrue(!a.equals(c), "another seed, other UUIDs");
+        // Three runs side by side rather than one after another: each has its whole duration for
+        // the question, which a loaded machine needs.
+        RunningSim a = startQueueStalled("a", "5");
+        RunningSim b = startQueueStalled("b", "5");
+        RunningSim c = startQueueStalled("c", "6");
+        String uuidA = uuidOfFirstCopy(a, "a");
+        String uuidB = uuidOfFirstCopy(b, "b");
+        String uuidC = uuidOfFirstCopy(c, "c");
+        for (RunningSim run : List.of(a, b, c)) {
+            assertEquals(0, run.end().exitCode());
+        }
+        assertEquals(uuidA, uuidB);
+        assertTrue(!uuidA.equals(uuidC), "another seed, other UUIDs");
     }
 
     @Test
@@ -133,18 +146,47 @@ class SimCommandTest {
         assertUsageError(CommandRun.of("sim", "--scenario", broken.toString(), "--socket-dir", dir), "hosts = []");
         assertUsageError(CommandRun.of("sim", "--direct-kafka", "localhost:9092", "--rate", "-5", "--socket-dir", dir),
                 "samples per second is -5.0");
-        assertEquals(List.of(), socketFiles(), "nothing was started");
+        assertEquals(List.of(), socketFiles(sockets), "nothing was started");
     }
 
-    private String uuidOfFirstCopy(String seed) throws Exception {
-        CompletableFuture<CommandRun> running = CompletableFuture.supplyAsync(() -> CommandRun.of("sim",
-                "--scenario", "queue-stalled", "--vms", "3", "--seed", seed, "--socket-dir", sockets.toString(),
-                // Long enough that a loaded machine still finds the VMs up when it asks them.
-                "--duration", "4s"));
-        awaitSockets(3);
-        String uuid = ask(sockets.resolve("hv-01/db-0.0.qmp"), "query-uuid").path("return").path("UUID").asText();
-        assertEquals(0, running.get(30, TimeUnit.SECONDS).exitCode());
-        return uuid;
+    private RunningSim startQueueStalled(String dir, String seed) {
+        return start(sockets.resolve(dir), "--scenario", "queue-stalled", "--vms", "3", "--seed", seed, "--duration", "8s");
+    }
+
+    private String uuidOfFirstCopy(RunningSim running, String dir) throws Exception {
+        awaitSockets(sockets.resolve(dir), 3);
+        return running.ask(sockets.resolve(dir).resolve("hv-01/db-0.0.qmp"), "query-uuid").path("return").path("UUID").asText();
+    }
+
+    private RunningSim start(Path socketDir, String... options) {
+        String[] args = Stream.concat(Stream.of("sim", "--socket-dir", socketDir.toString()), Stream.of(options))
+                .toArray(String[]::new);
+        return new RunningSim(commands.submit(() -> CommandRun.of(args)));
+    }
+
+    /** A sim command running on its own thread while the test talks to its VMs. */
+    private record RunningSim(Future<CommandRun> run) {
+        JsonNode ask(Path socket, String command) {
+            try {
+                return SimCommandTest.ask(socket, command);
+            } catch (IOException e) {
+                String state = run.isDone() ? "the sim had already ended: " + outcome() : "the sim was still running";
+                throw new AssertionError("asking " + socket + " for " + command + " failed (" + e + "); " + state, e);
+            }
+        }
+
+        CommandRun end() throws Exception {
+            return run.get(30, TimeUnit.SECONDS);
+        }
+
+        private String outcome() {
+            try {
+                CommandRun ended = run.get();
+                return "exit " + ended.exitCode() + ", out: " + ended.out() + " err: " + ended.err();
+            } catch (InterruptedException | ExecutionException e) {
+                return e.toString();
+            }
+        }
     }
 
     private static void assertUsageError(CommandRun run, String expected) {
@@ -154,18 +196,21 @@ class SimCommandTest {
         assertTrue(run.err().contains(expected), run.err());
     }
 
-    private void awaitSockets(int count) throws Exception {
+    private static void awaitSockets(Path socketDir, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (socketFiles().size() < count) {
+        while (socketFiles(socketDir).size() < count) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("sockets did not appear: " + socketFiles());
+                throw new AssertionError("sockets did not appear: " + socketFiles(socketDir));
             }
             Thread.sleep(20);
         }
     }
 
-    private List<Path> socketFiles() throws IOException {
-        try (Stream<Path> paths = Files.walk(sockets)) {
+    private static List<Path> socketFiles(Path socketDir) throws IOException {
+        if (!Files.isDirectory(socketDir)) {
+            return List.of();
+        }
+        try (Stream<Path> paths = Files.walk(socketDir)) {
             return paths.filter(p -> p.toString().endsWith(".qmp")).sorted().toList();
         }
     }
