@@ -16,7 +16,7 @@ BENCHMARKS=(
   "host-scale|agent|dev.virtiofleet.agent.bench.HostScaleBenchmark|the whole agent on N simulated VMs vs a raw client: CPU % of one core, heap; use BENCH_JAVA_OPTS='-XX:+UseSerialGC -Xmx256m' as the unit [vms=500 cycles=6 interval-s=10 census-every=6 warm-up-sweeps=2 sides=both|agent]"
   "adaptive-polling|agent|dev.virtiofleet.agent.bench.AdaptivePollingBenchmark|commands and monitor time per sweep, census-every 1 vs adaptive, real QEMU and the simulator [census-every=6 periods=2 interval-ms=1000]"
   "poll-cycle|virtio-sim|dev.virtiofleet.sim.bench.PollCycleBench|simulated VMs answering a 10 s poll cycle: cycle time, CPU, heap [vms=10000 clients=8 cycles=4]"
-  "direct-kafka|virtio-sim|dev.virtiofleet.sim.bench.DirectKafkaBench|sim direct-to-Kafka samples/s vs a raw pre-serialized producer [vms=1000 rounds=10 threads=2 pairs=6]"
+  "direct-kafka|virtio-sim|dev.virtiofleet.sim.bench.DirectKafkaBench|sim direct-to-Kafka samples/s vs a raw pre-serialized producer [vms=1000 rounds=60 threads=2 pairs=6]"
 )
 
 usage() {
